@@ -1,0 +1,72 @@
+const marker = Symbol.for('prefplay.error');
+
+/** Stable categories of prefplay errors; `code` never changes meaning between versions. */
+export type PrefplayErrorCode =
+  | 'invalid-options'
+  | 'invalid-input'
+  | 'invalid-config'
+  | 'invalid-checkpoint'
+  | 'backend-unavailable'
+  | 'numerical'
+  | 'http'
+  | 'unsupported';
+
+/** Where a problem was found: any subset of file, line and field. */
+export type ErrorLocation = {
+  readonly file?: string;
+  readonly line?: number;
+  readonly field?: string;
+};
+
+export type PrefplayErrorOptions = {
+  readonly code: PrefplayErrorCode;
+  /** What was wrong, as one sentence without a trailing period. */
+  readonly problem: string;
+  readonly where?: ErrorLocation;
+  /** What the user should do about it. */
+  readonly hint?: string;
+  readonly cause?: unknown;
+};
+
+export function formatLocation(where: ErrorLocation): string {
+  const parts: string[] = [];
+  if (where.file !== undefined) {
+    parts.push(where.line !== undefined ? `${where.file}:${where.line}` : where.file);
+  } else if (where.line !== undefined) {
+    parts.push(`line ${where.line}`);
+  }
+  if (where.field !== undefined) parts.push(`field "${where.field}"`);
+  return parts.join(', ');
+}
+
+/**
+ * The one error type of prefplay. Recognise it across package copies with
+ * `PrefplayError.isInstance(error)`, not `instanceof`.
+ */
+export class PrefplayError extends Error {
+  readonly [marker] = true;
+  readonly code: PrefplayErrorCode;
+  readonly problem: string;
+  readonly where: ErrorLocation;
+  readonly hint: string | undefined;
+
+  constructor(options: PrefplayErrorOptions) {
+    const where = options.where ?? {};
+    const location = formatLocation(where);
+    const message = (location ? `${location}: ` : '') + options.problem + (options.hint ? `. ${options.hint}` : '');
+    super(message, options.cause !== undefined ? { cause: options.cause } : undefined);
+    this.name = 'PrefplayError';
+    this.code = options.code;
+    this.problem = options.problem;
+    this.where = where;
+    this.hint = options.hint;
+  }
+
+  static isInstance(error: unknown): error is PrefplayError {
+    return typeof error === 'object' && error !== null && marker in error;
+  }
+
+  static hasCode(error: unknown, code: PrefplayErrorCode): error is PrefplayError {
+    return PrefplayError.isInstance(error) && error.code === code;
+  }
+}

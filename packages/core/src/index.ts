@@ -1,0 +1,28 @@
+export {
+  type BackendAttempt,
+  type BackendChoice,
+  type BackendHost,
+  type BackendName,
+  backendEnvVariable,
+  backendNames,
+  describeBackend,
+  type InitBackendOptions,
+  initBackend,
+} from './backend.js';
+export {
+  type ErrorLocation,
+  formatLocation,
+  PrefplayError,
+  type PrefplayErrorCode,
+  type PrefplayErrorOptions,
+} from './errors.js';
+export { issuePath, type ParseContext, parseOptions } from './parse-options.js';
+export { createRng, type Rng, type RngState } from './rng.js';
+export type { DecoderV1, DecodingSessionV1 } from './specs/decoder.js';
+export type { EvaluationContextV1, EvaluationResultV1, EvaluatorV1 } from './specs/evaluator.js';
+export type { LossBatchField, LossBatchV1, LossResultV1, LossV1 } from './specs/loss.js';
+export type { PolicyForwardOptionsV1, PolicyForwardResultV1, PolicyStateV1, PolicyV1 } from './specs/policy.js';
+export type { CompareOptionsV1, PreferenceMatrix, PreferenceOracleV1 } from './specs/preference-oracle.js';
+export type { SampleOptionsV1, SamplerV1 } from './specs/sampler.js';
+export type { EncodeOptionsV1, SemanticEncoderV1 } from './specs/semantic-encoder.js';
+export type { FinishReason, PromptV1, ResponseV1, SampleV1, TokenIds } from './specs/text.js';
