@@ -1,4 +1,6 @@
 import type { BenchCase } from '../bench-case.js';
+import { bradleyTerryCase } from './bradley-terry.js';
+import { transformerBench } from './transformer.js';
 
 /** Every benchmark case, in the order they run. */
-export const benchCases: readonly BenchCase[] = [];
+export const benchCases: readonly BenchCase[] = [transformerBench, bradleyTerryCase];

@@ -16,6 +16,20 @@ export {
   type PrefplayErrorCode,
   type PrefplayErrorOptions,
 } from './errors.js';
+export {
+  createHttpClient,
+  type FetchFunction,
+  type HttpClient,
+  type HttpClientOptions,
+  type HttpConnectionOptions,
+  HttpRequestError,
+  httpConnectionOf,
+  httpConnectionOptionsSchema,
+  joinURL,
+  type PostJsonOptions,
+  parseRetryAfter,
+  type ResolvedHttpClientOptions,
+} from './http-client.js';
 export { issuePath, type ParseContext, parseOptions } from './parse-options.js';
 export { createRng, type Rng, type RngState } from './rng.js';
 export type { DecoderV1, DecodingSessionV1 } from './specs/decoder.js';

@@ -1,6 +1,19 @@
 import type { Command } from '../command.js';
+import { leaderboardCommand } from './leaderboard.js';
+import { nashCommand } from './nash.js';
+import { reportCommand } from './report.js';
+import { reproduceCommand } from './reproduce.js';
+import { targetsCommand } from './targets.js';
+import { trainCommand } from './train.js';
 
 /** Every sub-command, keyed by its name. */
-export const commands = {} as const satisfies Record<string, Command>;
+export const commands = {
+  reproduce: reproduceCommand,
+  train: trainCommand,
+  report: reportCommand,
+  targets: targetsCommand,
+  leaderboard: leaderboardCommand,
+  nash: nashCommand,
+} as const satisfies Record<string, Command>;
 
 export type CommandName = keyof typeof commands;

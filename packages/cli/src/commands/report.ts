@@ -1,0 +1,114 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { PrefplayError } from '@prefplay/core';
+import {
+  formatFinalTable,
+  type IterationSummary,
+  type RunSummary,
+  readMetricsFile,
+  renderReportHtml,
+  writeFileAtomic,
+} from '@prefplay/trainers';
+import { z } from 'zod';
+import { type Command, exitCodes } from '../command.js';
+
+const help = `Usage: prefplay report RUN_DIR
+
+Rebuilds RUN_DIR/report.html (one self-contained page with inline SVG plots, one line per method,
+and the final table) from RUN_DIR/summary.json, or from RUN_DIR/metrics.jsonl when there is no
+summary yet (e.g. a run that was interrupted). Prints the final table.
+`;
+
+const iterationSchema = z.looseObject({ iteration: z.number() });
+const summarySchema = z.object({
+  methods: z.record(
+    z.string(),
+    z.looseObject({
+      iterations: z.array(iterationSchema),
+      perSeed: z.record(z.string(), z.array(iterationSchema)).optional(),
+    }),
+  ),
+  seeds: z.array(z.number()).default([]),
+  config: z.unknown(),
+});
+
+/** A summary rebuilt from the `iteration` records of a metrics file. */
+export async function summaryFromMetrics(path: string): Promise<RunSummary> {
+  const records = await readMetricsFile(path);
+  const methods: Record<string, IterationSummary[]> = {};
+  for (const record of records) {
+    if (record.kind !== 'iteration') continue;
+    const { kind: _kind, method, ...rest } = record;
+    const numbers: Record<string, number> = {};
+    for (const [k, v] of Object.entries(rest)) if (typeof v === 'number') numbers[k] = v;
+    const rows = methods[method] ?? [];
+    rows.push({ ...numbers, iteration: record.iteration });
+    methods[method] = rows;
+  }
+  return {
+    methods: Object.fromEntries(Object.entries(methods).map(([m, rows]) => [m, { iterations: rows }])),
+    seeds: [],
+    config: null,
+  };
+}
+
+export const reportCommand: Command = {
+  name: 'report',
+  summary: 'rebuild report.html of a run directory',
+  help,
+  async run(args, io) {
+    const { positionals } = parseArgs({ args: [...args], options: {}, strict: true, allowPositionals: true });
+    const dir = positionals[0];
+    if (dir === undefined) {
+      throw new PrefplayError({
+        code: 'invalid-options',
+        problem: 'report needs a run directory',
+        hint: 'Run prefplay report RUN_DIR',
+      });
+    }
+    const root = resolve(io.cwd, dir);
+    const summaryPath = join(root, 'summary.json');
+    const metricsPath = join(root, 'metrics.jsonl');
+    let summary: RunSummary;
+    if (existsSync(summaryPath)) {
+      let raw: unknown;
+      try {
+        raw = JSON.parse(await readFile(summaryPath, 'utf8'));
+      } catch (error) {
+        throw new PrefplayError({
+          code: 'invalid-input',
+          problem: 'summary.json is not valid JSON',
+          where: { file: summaryPath },
+          hint: 'Delete it to rebuild the report from metrics.jsonl',
+          cause: error,
+        });
+      }
+      const parsed = summarySchema.safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new PrefplayError({
+          code: 'invalid-input',
+          problem: `summary.json does not look like a prefplay summary: ${issue?.message ?? 'unknown problem'}`,
+          where: { file: summaryPath, field: issue?.path.join('.') ?? '' },
+          hint: 'Delete it to rebuild the report from metrics.jsonl',
+        });
+      }
+      summary = parsed.data as RunSummary;
+    } else if (existsSync(metricsPath)) {
+      summary = await summaryFromMetrics(metricsPath);
+    } else {
+      throw new PrefplayError({
+        code: 'invalid-input',
+        problem: `${root} holds neither summary.json nor metrics.jsonl`,
+        where: { file: root },
+        hint: 'Pass the directory a prefplay run wrote',
+      });
+    }
+    const out = join(root, 'report.html');
+    await writeFileAtomic(out, renderReportHtml(summary));
+    io.stdout(`${formatFinalTable(summary)}\n\nReport: ${out}\n`);
+    return exitCodes.ok;
+  },
+};

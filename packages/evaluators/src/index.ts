@@ -1,0 +1,28 @@
+export { distinctN } from './distinct-n.js';
+export { type DiversityEvaluatorOptions, diversityEvaluator } from './diversity-evaluator.js';
+export { dualityGap, exploitability, payoffAgainst } from './exploitability.js';
+export {
+  type ExploitabilityEvaluatorOptions,
+  exploitabilityEvaluator,
+  type ResponsePool,
+} from './exploitability-evaluator.js';
+export { assertGameMatrix, assertPolicy, type GameInputOptions, type InputLocation } from './game-inputs.js';
+export {
+  type LengthControlledWinRate,
+  type LengthControlledWinRateOptions,
+  type LengthControlRow,
+  lengthControlledWinRate,
+} from './length-controlled-win-rate.js';
+export { meanLength } from './mean-length.js';
+export { meanPairwiseSimilarity } from './mean-pairwise-similarity.js';
+export {
+  type MultiplicativeWeightsOptions,
+  type MultiplicativeWeightsResult,
+  multiplicativeWeights,
+} from './multiplicative-weights.js';
+export { nonTerminationRate } from './non-termination-rate.js';
+export { repetitionRate } from './repetition-rate.js';
+export { type BleuOptions, bleu, selfBleu } from './self-bleu.js';
+export { type VonNeumannWinner, type VonNeumannWinnerOptions, vonNeumannWinner } from './von-neumann-winner.js';
+export { type WinRate, winRate } from './win-rate.js';
+export { type WinRateEvaluatorOptions, winRateEvaluator } from './win-rate-evaluator.js';

@@ -1,0 +1,124 @@
+import { createRng } from '@prefplay/core';
+import { describe, expect, it } from 'vitest';
+import { aggregateBattles, type Battle } from './aggregate-battles.js';
+import { bootstrapBradleyTerry, resampleCounts } from './bootstrap-bradley-terry.js';
+import { fitBradleyTerry } from './fit-bradley-terry.js';
+import { percentile } from './leaderboard.js';
+
+function simulate(seed: number, battlesCount: number, truth: number[]): Battle[] {
+  const rng = createRng(seed);
+  const n = truth.length;
+  const out: Battle[] = [];
+  for (let k = 0; k < battlesCount; k++) {
+    const i = rng.int(n);
+    let j = rng.int(n - 1);
+    if (j >= i) j++;
+    const d = (truth[i] as number) - (truth[j] as number);
+    const u = rng.next();
+    const pTie = 0.1;
+    const pWin = (1 - pTie) / (1 + Math.exp(-d));
+    const winner = u < pWin ? 'model_a' : u < pWin + pTie ? 'tie' : 'model_b';
+    out.push({ modelA: `m${i}`, modelB: `m${j}`, winner });
+  }
+  return out;
+}
+
+const truth = [0.8, 0.3, 0, -0.4, -0.7];
+
+describe('bootstrapBradleyTerry', () => {
+  it('is reproducible for a seed and differs between seeds', () => {
+    const battles = simulate(1, 2000, truth);
+    const a = bootstrapBradleyTerry(battles, { rounds: 20, seed: 5 });
+    const b = bootstrapBradleyTerry(battles, { rounds: 20, seed: 5 });
+    const c = bootstrapBradleyTerry(battles, { rounds: 20, seed: 6 });
+    expect(a.thetaSamples).toEqual(b.thetaSamples);
+    expect(a.thetaSamples).not.toEqual(c.thetaSamples);
+    expect(a.thetaSamples).toHaveLength(20);
+    expect(a.models).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+  });
+
+  it('resamples exactly as many battles as observed, per-cell mean equal to the observed count', () => {
+    const counts = aggregateBattles(simulate(2, 3000, truth));
+    const rng = createRng(9);
+    const rounds = 400;
+    const sum = new Float64Array(counts.pairI.length);
+    for (let r = 0; r < rounds; r++) {
+      const re = resampleCounts(counts, rng);
+      expect(re.totalBattles).toBe(counts.totalBattles);
+      for (let k = 0; k < sum.length; k++) sum[k] = (sum[k] as number) + (re.winsI[k] as number);
+    }
+    for (let k = 0; k < sum.length; k++) {
+      const c = counts.winsI[k] as number;
+      const sd = Math.sqrt((c * (1 - c / counts.totalBattles)) / rounds);
+      expect(Math.abs((sum[k] as number) / rounds - c)).toBeLessThan(5 * sd + 1e-9);
+    }
+  });
+
+  it('95% intervals contain the estimate and shrink like 1/√n', () => {
+    const small = simulate(3, 2000, truth);
+    const large = simulate(4, 32_000, truth);
+    const width = (battles: Battle[]) => {
+      const fit = fitBradleyTerry(battles);
+      const boot = bootstrapBradleyTerry(battles, { rounds: 200, seed: 11 });
+      return fit.models.map((_, i) => {
+        const xs = boot.thetaSamples.map((s) => s[i] as number);
+        const lo = percentile(xs, 0.025);
+        const hi = percentile(xs, 0.975);
+        expect(lo).toBeLessThan(fit.theta[i] as number);
+        expect(hi).toBeGreaterThan(fit.theta[i] as number);
+        return hi - lo;
+      });
+    };
+    const wSmall = width(small);
+    const wLarge = width(large);
+    // 16× the data ⇒ widths ≈ 1/4; allow bootstrap noise
+    const ratios = wLarge.map((w, i) => w / (wSmall[i] as number));
+    const meanRatio = ratios.reduce((a, b) => a + b, 0) / ratios.length;
+    expect(meanRatio).toBeGreaterThan(0.18);
+    expect(meanRatio).toBeLessThan(0.33);
+  });
+
+  it('bootstrap standard deviation agrees with the inverse-Fisher standard error (two models)', () => {
+    // two models, n battles, no ties: θ₁−θ₂ = logit(p̂), se = 1/√(n p̂ (1−p̂)); zero-sum halves the gap
+    const n = 4000;
+    const wins = 2600;
+    const battles: Battle[] = [];
+    for (let k = 0; k < n; k++) battles.push({ modelA: 'a', modelB: 'b', winner: k < wins ? 'model_a' : 'model_b' });
+    const boot = bootstrapBradleyTerry(battles, { rounds: 400, seed: 1 });
+    const gaps = boot.thetaSamples.map((s) => (s[0] as number) - (s[1] as number));
+    const mean = gaps.reduce((a, b) => a + b, 0) / gaps.length;
+    const sd = Math.sqrt(gaps.reduce((a, b) => a + (b - mean) ** 2, 0) / (gaps.length - 1));
+    const p = wins / n;
+    const se = 1 / Math.sqrt(n * p * (1 - p));
+    expect(Math.abs(sd / se - 1)).toBeLessThan(0.15);
+    expect(Math.abs(mean - Math.log(p / (1 - p)))).toBeLessThan((3 * se) / Math.sqrt(400) + 0.01);
+  });
+
+  it('anchors every sample like the fit', () => {
+    const boot = bootstrapBradleyTerry(simulate(5, 1000, truth), {
+      rounds: 5,
+      seed: 1,
+      anchor: { model: 'm2', rating: 1000 },
+      ties: 'davidson',
+    });
+    for (const s of boot.thetaSamples) expect(s[2]).toBe(0);
+  });
+
+  it('names the failing round when a resample loses a model’s only loss; ridge fixes it', () => {
+    const battles: Battle[] = [
+      { modelA: 'a', modelB: 'b', winner: 'model_a' },
+      { modelA: 'a', modelB: 'b', winner: 'model_b' },
+      { modelA: 'b', modelB: 'c', winner: 'model_a' },
+      { modelA: 'b', modelB: 'c', winner: 'model_b' },
+    ];
+    expect(() => bootstrapBradleyTerry(battles, { rounds: 50, seed: 1 })).toThrowError(
+      /bootstrap round \d+ of 50.*ridge > 0/,
+    );
+    const boot = bootstrapBradleyTerry(battles, { rounds: 50, seed: 1, ridge: 0.1 });
+    expect(boot.thetaSamples.flat().every(Number.isFinite)).toBe(true);
+  });
+
+  it('validates its options', () => {
+    expect(() => bootstrapBradleyTerry([], { rounds: 0, seed: 1 })).toThrowError(/"rounds"/);
+  });
+});

@@ -1,0 +1,84 @@
+export {
+  aggregateBattles,
+  type Battle,
+  type BattleCounts,
+  type BattleWinner,
+  battleWinners,
+  isBattleCounts,
+} from './aggregate-battles.js';
+export {
+  type BootstrapBradleyTerryOptions,
+  type BradleyTerryBootstrap,
+  bootstrapBradleyTerry,
+  bootstrapBradleyTerryOptionsSchema,
+} from './bootstrap-bradley-terry.js';
+export {
+  type Calibration,
+  calibrate,
+  calibrateDetailed,
+  calibrateWithEncoder,
+} from './calibrate.js';
+export { assertConstantSum, isConstantSum } from './constant-sum.js';
+export { eloRatings, eloScale } from './elo-ratings.js';
+export {
+  type BradleyTerryFit,
+  type FitBradleyTerryOptions,
+  fitBradleyTerry,
+  fitBradleyTerryOptionsSchema,
+} from './fit-bradley-terry.js';
+export {
+  customGate,
+  type Gate,
+  type LinearRampGateOptions,
+  linearRampGate,
+  linearRampGateOptionsSchema,
+  oneMinusGate,
+} from './gate.js';
+export { type GatedOracle, gatedOracle } from './gated-oracle.js';
+export {
+  createGeneralPreferenceModel,
+  type GeneralPreferenceModel,
+  type GeneralPreferenceModelOptions,
+  generalPreferenceModelOptionsSchema,
+  trainGeneralPreferenceModel,
+} from './general-preference-model.js';
+export {
+  type LeaderboardOptions,
+  type LeaderboardRow,
+  leaderboard,
+  leaderboardOptionsSchema,
+  percentile,
+} from './leaderboard.js';
+export {
+  type OpenAIJudge,
+  type OpenAIJudgeOptions,
+  type OpenAIJudgeStats,
+  openAIJudge,
+  probabilityFromLogprobs,
+  probabilityFromText,
+} from './openai-judge.js';
+export { type BattleRow, battleRowSchema, parseBattlesJsonl } from './parse-battles-jsonl.js';
+export {
+  type Annotator,
+  type PopulationOracleOptions,
+  populationOracle,
+  populationOracleOptionsSchema,
+} from './population-oracle.js';
+export {
+  createRewardModel,
+  type RewardModel,
+  type RewardModelOptions,
+  rewardModelOptionsSchema,
+  trainRewardModel,
+} from './reward-model.js';
+export { sampleBinomial, sampleMultinomial } from './sample-binomial.js';
+export { similarityMatrix } from './similarity-matrix.js';
+export { symmetrize } from './symmetrize.js';
+export { type TabularOracleOptions, tabularOracle } from './tabular-oracle.js';
+export {
+  type Featurizer,
+  type PreferencePairV1,
+  pairwiseLogisticLoss,
+  type TrainPairwiseOptions,
+  trainPairwiseOptionsSchema,
+} from './train-pairwise.js';

@@ -1,0 +1,103 @@
+import type { Rng } from '@prefplay/core';
+
+/** Binomial by CDF inversion from 0 (cost O(np)); for p ≤ 1/2 and small np. */
+function binomialInversion(rng: Rng, n: number, p: number): number {
+  const q = 1 - p;
+  const s = p / q;
+  const a = (n + 1) * s;
+  let r = Math.exp(n * Math.log1p(-p));
+  let u = rng.next();
+  let x = 0;
+  while (u >= r) {
+    u -= r;
+    x++;
+    if (x >= n) return n;
+    r *= a / x - s;
+    if (r <= 0) return x;
+  }
+  return x;
+}
+
+const halfLog2Pi = 0.5 * Math.log(2 * Math.PI);
+
+/** `log k! − [(k + ½)·log(k + 1) − (k + 1) + ½·log 2π]`, the Stirling remainder. */
+function stirlingTail(k: number): number {
+  if (k <= 9) {
+    let logFactorial = 0;
+    for (let i = 2; i <= k; i++) logFactorial += Math.log(i);
+    return logFactorial - ((k + 0.5) * Math.log(k + 1) - (k + 1) + halfLog2Pi);
+  }
+  const kp1sq = (k + 1) * (k + 1);
+  return (1 / 12 - (1 / 360 - 1 / 1260 / kp1sq) / kp1sq) / (k + 1);
+}
+
+/** BTRS: transformed rejection with squeeze (Hörmann 1993), exact, O(1) expected; p ≤ 1/2, np ≥ 10. */
+function binomialRejection(rng: Rng, n: number, p: number): number {
+  const spq = Math.sqrt(n * p * (1 - p));
+  const b = 1.15 + 2.53 * spq;
+  const a = -0.0873 + 0.0248 * b + 0.01 * p;
+  const c = n * p + 0.5;
+  const vr = 0.92 - 4.2 / b;
+  const r = p / (1 - p);
+  const alpha = (2.83 + 5.1 / b) * spq;
+  const m = Math.floor((n + 1) * p);
+  for (;;) {
+    const u = rng.next() - 0.5;
+    let v = rng.next();
+    const us = 0.5 - Math.abs(u);
+    if (us <= 0) continue;
+    const k = Math.floor(((2 * a) / us + b) * u + c);
+    if (k < 0 || k > n) continue;
+    if (us >= 0.07 && v <= vr) return k;
+    if (v <= 0) continue;
+    v = Math.log((v * alpha) / (a / (us * us) + b));
+    const bound =
+      (m + 0.5) * Math.log((m + 1) / (r * (n - m + 1))) +
+      (n + 1) * Math.log((n - m + 1) / (n - k + 1)) +
+      (k + 0.5) * Math.log((r * (n - k + 1)) / (k + 1)) +
+      stirlingTail(m) +
+      stirlingTail(n - m) -
+      stirlingTail(k) -
+      stirlingTail(n - k);
+    if (v <= bound) return k;
+  }
+}
+
+/**
+ * Exact Binomial(n, p) deviate from a seeded `Rng`: CDF inversion when `np < 10`, otherwise
+ * Hörmann's BTRS rejection sampler (constant expected cost for any n).
+ */
+export function sampleBinomial(rng: Rng, n: number, p: number): number {
+  if (n <= 0 || p <= 0) return 0;
+  if (p >= 1) return n;
+  if (p > 0.5) return n - sampleBinomial(rng, n, 1 - p);
+  if (n * p < 10) return binomialInversion(rng, n, p);
+  return binomialRejection(rng, n, p);
+}
+
+/**
+ * Multinomial(total, weights/Σweights) counts, equivalent in distribution to drawing `total` items
+ * with replacement with probabilities ∝ `weights`. Splits the cells in halves recursively with one
+ * binomial per split (p ≈ 1/2, n halving), which costs far less than one binomial per cell.
+ */
+export function sampleMultinomial(rng: Rng, total: number, weights: ArrayLike<number>): Float64Array {
+  const cells = weights.length;
+  const out = new Float64Array(cells);
+  const prefix = new Float64Array(cells + 1);
+  for (let k = 0; k < cells; k++) prefix[k + 1] = (prefix[k] as number) + Math.max(0, weights[k] as number);
+  const split = (lo: number, hi: number, count: number): void => {
+    if (count === 0) return;
+    if (hi - lo === 1) {
+      out[lo] = count;
+      return;
+    }
+    const mid = (lo + hi) >>> 1;
+    const massLeft = (prefix[mid] as number) - (prefix[lo] as number);
+    const mass = (prefix[hi] as number) - (prefix[lo] as number);
+    const left = massLeft <= 0 ? 0 : massLeft >= mass ? count : sampleBinomial(rng, count, massLeft / mass);
+    split(lo, mid, left);
+    split(mid, hi, count - left);
+  };
+  if (cells > 0 && (prefix[cells] as number) > 0) split(0, cells, total);
+  return out;
+}
