@@ -1,3 +1,3 @@
-export { type CliIo, type Command, exitCodes } from './command.js';
 export { main } from './cli.js';
+export { type CliIo, type Command, exitCodes } from './command.js';
 export { type CommandName, commands } from './commands/index.js';

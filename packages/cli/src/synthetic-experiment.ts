@@ -4,7 +4,12 @@ import type { EvaluatorV1, PreferenceOracleV1, PromptV1, SampleV1, SemanticEncod
 import { distinctN, meanLength, repetitionRate, winRate } from '@prefplay/evaluators';
 import { restorePolicy, type TransformerPolicy } from '@prefplay/policies';
 import { createTokenSampler } from '@prefplay/samplers';
-import { createBasePolicy, createSyntheticTask, type SyntheticTask } from '@prefplay/synthetic';
+import {
+  basePolicyOptionsSchema,
+  createBasePolicy,
+  createSyntheticTask,
+  type SyntheticTask,
+} from '@prefplay/synthetic';
 import {
   formatFinalTable,
   type IterationSummary,
@@ -192,13 +197,14 @@ export async function runSyntheticExperiment(
       ...(config.task.temperature !== undefined ? { temperature: config.task.temperature } : {}),
     });
     const sftBar = createProgressBar(io, `seed ${seed} base SFT`);
+    const sftSteps = config.base.steps ?? basePolicyOptionsSchema.parse({}).steps;
     const baseStart = Date.now();
     const base = await createBasePolicy(task, {
       seed,
       ...(config.base.steps !== undefined ? { steps: config.base.steps } : {}),
       ...(config.base.batchSize !== undefined ? { batchSize: config.base.batchSize } : {}),
       ...(config.base.learningRate !== undefined ? { learningRate: config.base.learningRate } : {}),
-      onStep: (step) => sftBar.update(step.step + 1, config.base.steps ?? step.step + 1, `loss ${step.loss.toFixed(3)}`),
+      onStep: (step) => sftBar.update(step.step + 1, sftSteps, `loss ${step.loss.toFixed(3)}`),
       ...(options.signal ? { signal: options.signal } : {}),
     });
     sftBar.finish();

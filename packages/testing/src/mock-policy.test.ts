@@ -71,6 +71,9 @@ describe('mockPolicy', () => {
     await assertNoLeaks(() =>
       policy.doForward({ prompts: [[0]], responses: [[0, 1]], outputs: { hidden: true, tokenLogps: true } }),
     );
+    const before = tf.memory().numTensors;
+    policy.doSnapshot().dispose();
+    expect(tf.memory().numTensors).toBe(before);
     policy.dispose();
     snapshot.dispose();
   });

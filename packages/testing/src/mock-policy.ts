@@ -84,12 +84,8 @@ function build(
       return trainable ? [logits, embedding] : [];
     },
     doSnapshot() {
-      return build(
-        `${policyId}-snapshot`,
-        tf.variable(logits.clone(), false),
-        tf.variable(embedding.clone(), false),
-        false,
-      );
+      const frozen = (v: tf.Variable) => tf.tidy(() => tf.variable(v.clone(), false));
+      return build(`${policyId}-snapshot`, frozen(logits), frozen(embedding), false);
     },
     doSaveState(): PolicyStateV1 {
       return {
