@@ -29,6 +29,7 @@ import {
 import { z } from 'zod';
 import type { CliIo } from './command.js';
 import { createProgressBar } from './progress-bar.js';
+import { experimentReportLayout } from './report-layout.js';
 
 const nestedKeys = ['sppo', 'gate', 'repulsion', 'dpo', 'ipo'] as const;
 
@@ -298,7 +299,10 @@ export async function runSyntheticExperiment(
         ),
       };
       await seedDir.writeJson('summary.json', seedSummary);
-      await seedDir.writeText('report.html', renderReportHtml(seedSummary, { title: `${name}, seed ${seed}` }));
+      await seedDir.writeText(
+        'report.html',
+        renderReportHtml(seedSummary, { title: `${name}, seed ${seed}`, ...experimentReportLayout }),
+      );
     }
   }
   const methods: Record<string, MethodSummary> = {};
@@ -315,7 +319,14 @@ export async function runSyntheticExperiment(
   await root.writeJson('summary.json', summary);
   await root.writeText(
     'report.html',
-    renderReportHtml(summary, { title: 'prefplay: SPPO, S-SPPO and iterative DPO on the synthetic task' }),
+    renderReportHtml(summary, {
+      title: 'prefplay: SPPO, S-SPPO and iterative DPO on the synthetic task',
+      ...experimentReportLayout,
+    }),
   );
-  return { summary, table: formatFinalTable(summary), seconds: (Date.now() - started) / 1000 };
+  return {
+    summary,
+    table: formatFinalTable(summary, experimentReportLayout.columns),
+    seconds: (Date.now() - started) / 1000,
+  };
 }

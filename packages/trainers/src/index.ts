@@ -11,6 +11,7 @@ export {
   defaultReportPanels,
   defaultTableColumns,
   formatFinalTable,
+  type ReportColumn,
   type ReportPanel,
   renderFinalTable,
   renderLinePlotSvg,

@@ -48,4 +48,20 @@ describe('renderReportHtml', () => {
     expect(lines[2]).toMatch(/^sppo\s+1\s+0\.550\s+0\.020\s+0\.250/);
     expect(lines[3]).toMatch(/^s-sppo\s+1\s+0\.600/);
   });
+
+  it('takes its own panels and columns, leaving out those without data', () => {
+    const html = renderReportHtml(summary, {
+      panels: [
+        { title: 'Mean length only', key: 'meanLength' },
+        { title: 'Absent metric', key: 'nowhere' },
+      ],
+      columns: [{ key: 'gate/mean', label: 'gate' }],
+    });
+    expect(html).toContain('Mean length only');
+    expect(html).not.toContain('Absent metric');
+    expect(html.match(/<polyline/g)?.length).toBe(2);
+    const table = formatFinalTable(summary, [{ key: 'gate/mean', label: 'gate' }]);
+    expect(table.split('\n')[0]).toMatch(/^method\s+iter\s+gate$/);
+    expect(table.split('\n')[3]).toMatch(/^s-sppo\s+1\s+0\.600$/);
+  });
 });

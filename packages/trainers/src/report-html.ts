@@ -28,7 +28,10 @@ export const defaultReportPanels: readonly ReportPanel[] = [
   { title: 'Log-prob change of rejected under π_θ vs π_t', key: 'logps/rejected_change', reference: 0 },
 ];
 
-export const defaultTableColumns: readonly { readonly key: string; readonly label: string }[] = [
+/** A column of the final table: a metric of the last iteration. */
+export type ReportColumn = { readonly key: string; readonly label: string };
+
+export const defaultTableColumns: readonly ReportColumn[] = [
   { key: 'winRateVsBase', label: 'win rate vs base' },
   { key: 'winRateVsBaseSE', label: 'SE' },
   { key: 'exploitability', label: 'exploitability' },
@@ -213,9 +216,12 @@ export function renderLinePlotSvg(
 }
 
 /** The final table: the last iteration of each method. */
-export function renderFinalTable(summary: RunSummary): string {
+export function renderFinalTable(
+  summary: RunSummary,
+  tableColumns: readonly ReportColumn[] = defaultTableColumns,
+): string {
   const methods = Object.entries(summary.methods);
-  const columns = defaultTableColumns.filter((c) =>
+  const columns = tableColumns.filter((c) =>
     methods.some(([, m]) => m.iterations.some((r) => metricOf(r, c.key) !== undefined)),
   );
   const header = `<tr><th>method</th><th>iteration</th>${columns.map((c) => `<th>${escapeHtml(c.label)}</th>`).join('')}</tr>`;
@@ -228,9 +234,12 @@ export function renderFinalTable(summary: RunSummary): string {
 }
 
 /** A plain-text version of the final table, for the terminal. */
-export function formatFinalTable(summary: RunSummary): string {
+export function formatFinalTable(
+  summary: RunSummary,
+  tableColumns: readonly ReportColumn[] = defaultTableColumns,
+): string {
   const methods = Object.entries(summary.methods);
-  const columns = defaultTableColumns.filter((c) =>
+  const columns = tableColumns.filter((c) =>
     methods.some(([, m]) => m.iterations.some((r) => metricOf(r, c.key) !== undefined)),
   );
   const header = ['method', 'iter', ...columns.map((c) => c.label)];
@@ -254,7 +263,11 @@ export function formatFinalTable(summary: RunSummary): string {
  */
 export function renderReportHtml(
   summary: RunSummary,
-  options: { readonly title?: string; readonly panels?: readonly ReportPanel[] } = {},
+  options: {
+    readonly title?: string;
+    readonly panels?: readonly ReportPanel[];
+    readonly columns?: readonly ReportColumn[];
+  } = {},
 ): string {
   const title = options.title ?? 'prefplay run report';
   const series = Object.entries(summary.methods).map(([name, m]) => ({ name, rows: m.iterations }));
@@ -288,7 +301,7 @@ pre { background: #fff; border: 1px solid #ddd; padding: 8px; font-size: 12px; o
 ${plots}
 </div>
 <h2>Final iteration</h2>
-${renderFinalTable(summary)}
+${renderFinalTable(summary, options.columns)}
 <h2>Config</h2>
 <pre>${escapeHtml(JSON.stringify(summary.config, null, 2))}</pre>
 </body>

@@ -13,6 +13,7 @@ import {
 } from '@prefplay/trainers';
 import { z } from 'zod';
 import { type Command, exitCodes } from '../command.js';
+import { experimentReportLayout } from '../report-layout.js';
 
 const help = `Usage: prefplay report RUN_DIR
 
@@ -107,8 +108,8 @@ export const reportCommand: Command = {
       });
     }
     const out = join(root, 'report.html');
-    await writeFileAtomic(out, renderReportHtml(summary));
-    io.stdout(`${formatFinalTable(summary)}\n\nReport: ${out}\n`);
+    await writeFileAtomic(out, renderReportHtml(summary, experimentReportLayout));
+    io.stdout(`${formatFinalTable(summary, experimentReportLayout.columns)}\n\nReport: ${out}\n`);
     return exitCodes.ok;
   },
 };
