@@ -28,7 +28,7 @@ describe('mockPolicy', () => {
       [1, 0],
     ]);
     const e = policy.embedding.arraySync() as number[][];
-    assertClose(out.hidden!.slice([1, 0], [1, 4]), e[1]!);
+    assertClose(tf.slice(out.hidden!, [1, 0], [1, 4]), e[1]!);
     tf.dispose([out.logps, out.tokenLogps!, out.responseMask!, out.hidden!]);
     policy.dispose();
   });
@@ -83,10 +83,11 @@ describe('checkGradient', () => {
   it('accepts a correct gradient and rejects a wrong one', () => {
     const x = tf.tensor1d([0.3, -0.7, 1.2]);
     expect(checkGradient((v) => tf.sum(tf.mul(v, v)), x).maxAbsError).toBeLessThan(1e-2);
-    const wrong = tf.customGrad((v: tf.Tensor) => ({
-      value: tf.sum(tf.mul(v, v)),
-      gradFunc: (dy: tf.Tensor) => tf.mul(dy, v),
-    }));
+    // the true gradient is 2v; this one returns v
+    const wrong = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const v = args[0] as tf.Tensor;
+      return { value: tf.sum(tf.mul(v, v)), gradFunc: (dy: tf.Tensor) => tf.mul(dy, v) };
+    });
     expect(() => checkGradient((v) => wrong(v) as tf.Scalar, x)).toThrow(/gradient mismatch/);
     x.dispose();
   });
