@@ -40,3 +40,4 @@ export type { CompareOptionsV1, PreferenceMatrix, PreferenceOracleV1 } from './s
 export type { SampleOptionsV1, SamplerV1 } from './specs/sampler.js';
 export type { EncodeOptionsV1, SemanticEncoderV1 } from './specs/semantic-encoder.js';
 export type { FinishReason, PromptV1, ResponseV1, SampleV1, TokenIds } from './specs/text.js';
+export { writeFileAtomic } from './write-file-atomic.js';

@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { endianness } from 'node:os';
-import { basename, dirname, join } from 'node:path';
-import { type PolicyStateV1, PrefplayError } from '@prefplay/core';
+import { type PolicyStateV1, PrefplayError, writeFileAtomic } from '@prefplay/core';
 import { z } from 'zod';
 import { type TokenizerJSON, tokenizerJsonSchema } from './tokenizer.js';
 
@@ -266,34 +264,7 @@ export function decodeCheckpoint(bytes: Uint8Array, path = '<memory>'): LoadedCh
  * flushed to disk and then renamed over `path`. A failure at any point leaves `path` as it was.
  */
 export async function saveCheckpoint(path: string, contents: CheckpointContents): Promise<void> {
-  const bytes = encodeCheckpoint(contents, path);
-  const directory = dirname(path);
-  await fs.mkdir(directory, { recursive: true });
-  const temporary = join(directory, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const handle = await fs.open(temporary, 'wx');
-    try {
-      await handle.writeFile(bytes);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(temporary, path);
-  } catch (error) {
-    await fs.rm(temporary, { force: true }).catch(() => undefined);
-    throw error;
-  }
-  // Make the rename itself durable where the platform allows syncing a directory.
-  try {
-    const dir = await fs.open(directory, 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
-  } catch {
-    // not supported on every platform (e.g. Windows); the file itself is already synced
-  }
+  await writeFileAtomic(path, encodeCheckpoint(contents, path));
 }
 
 /** Reads and validates a checkpoint written by `saveCheckpoint`. */

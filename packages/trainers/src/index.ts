@@ -62,4 +62,3 @@ export {
   type TrainerEvent,
   type TrainerState,
 } from './trainer-checkpoint.js';
-export { writeFileAtomic } from './write-file-atomic.js';

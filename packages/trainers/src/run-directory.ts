@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PrefplayError } from '@prefplay/core';
-import { writeFileAtomic } from './write-file-atomic.js';
+import { PrefplayError, writeFileAtomic } from '@prefplay/core';
 
 /** One line of `metrics.jsonl`. */
 export type MetricsRecord = {

@@ -2,14 +2,13 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PrefplayError } from '@prefplay/core';
+import { PrefplayError, writeFileAtomic } from '@prefplay/core';
 import {
   formatFinalTable,
   type IterationSummary,
   type RunSummary,
   readMetricsFile,
   renderReportHtml,
-  writeFileAtomic,
 } from '@prefplay/trainers';
 import { z } from 'zod';
 import { type Command, exitCodes } from '../command.js';
