@@ -12,16 +12,10 @@ import {
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { sampleFromLogits } from './sample-from-logits.js';
+import { specSchema } from './spec-schema.js';
 import { sampleStreamLabel } from './token-sampler.js';
 
-const policySchema = z.custom<PolicyV1>(
-  (value) =>
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { specificationVersion?: unknown }).specificationVersion === 'v1' &&
-    typeof (value as { doForward?: unknown }).doForward === 'function',
-  { message: 'expected a PolicyV1 (an object with specificationVersion "v1" and doForward)' },
-);
+const policySchema = specSchema<PolicyV1>('PolicyV1', 'doForward');
 
 export const candidateSamplerOptionsSchema = z.object({
   policy: policySchema,

@@ -12,15 +12,9 @@ import {
 } from '@prefplay/core';
 import { z } from 'zod';
 import { sampleFromLogits } from './sample-from-logits.js';
+import { specSchema } from './spec-schema.js';
 
-const decoderSchema = z.custom<DecoderV1>(
-  (value) =>
-    typeof value === 'object' &&
-    value !== null &&
-    (value as { specificationVersion?: unknown }).specificationVersion === 'v1' &&
-    typeof (value as { doBeginDecoding?: unknown }).doBeginDecoding === 'function',
-  { message: 'expected a DecoderV1 (an object with specificationVersion "v1" and doBeginDecoding)' },
-);
+const decoderSchema = specSchema<DecoderV1>('DecoderV1', 'doBeginDecoding');
 
 export const tokenSamplerOptionsSchema = z.object({
   decoder: decoderSchema,
