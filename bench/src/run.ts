@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { initBackend } from '@prefplay/core';
+import { initBackend } from '@prefplay/core/node';
 import { benchCases } from './cases/index.js';
 
 const { values } = parseArgs({

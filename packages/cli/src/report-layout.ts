@@ -1,4 +1,4 @@
-import { defaultReportPanels, defaultTableColumns, type ReportColumn, type ReportPanel } from '@prefplay/trainers';
+import { defaultReportPanels, defaultTableColumns, type ReportColumn, type ReportPanel } from './report-html.js';
 
 /**
  * Plots and table columns of the synthetic-task reports: the trainer's defaults plus the task's

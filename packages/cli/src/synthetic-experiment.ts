@@ -1,8 +1,18 @@
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { EvaluatorV1, PreferenceOracleV1, PromptV1, SampleV1, SemanticEncoderV1 } from '@prefplay/core';
-import { distinctN, meanLength, repetitionRate, winRate } from '@prefplay/evaluators';
+import {
+  type ComponentContextV1,
+  type ComponentRegistries,
+  type LossBatchExtensionV1,
+  PrefplayError,
+  type PrefplayPluginV1,
+  prefixErrorField,
+  type SampleV1,
+  withPlugins,
+} from '@prefplay/core';
+import { baselineWinRateEvaluator, poolExploitability, textStatisticsEvaluator } from '@prefplay/evaluators';
+import { createLossRegistry, defaultLossRegistry } from '@prefplay/losses';
 import { restorePolicy, type TransformerPolicy } from '@prefplay/policies';
+import { checkpointFileCache } from '@prefplay/policies/node';
 import { createTokenSampler } from '@prefplay/samplers';
 import {
   basePolicyOptionsSchema,
@@ -11,182 +21,128 @@ import {
   type SyntheticTask,
 } from '@prefplay/synthetic';
 import {
-  formatFinalTable,
   type IterationSummary,
+  type LossResolver,
   type MethodSummary,
   meanOverSeeds,
-  openRunDirectory,
-  policyHiddenEncoder,
-  poolExploitability,
   type RunSummary,
-  renderReportHtml,
   runSelfPlay,
-  type SelfPlayConfig,
-  selfPlayConfigSchema,
-  selfPlayMethods,
-  tfidfEncoder,
 } from '@prefplay/trainers';
-import { z } from 'zod';
+import { openRunDirectory, type RunDirectoryMode } from '@prefplay/trainers/node';
 import type { CliIo } from './command.js';
+import { experimentComponents } from './experiment-components.js';
+import {
+  checkComponents,
+  type ResolvedExperimentConfig,
+  type ResolvedMethod,
+  resolveMethods,
+  selectionOf,
+} from './experiment-config.js';
+import { loadPlugins } from './load-plugins.js';
 import { createProgressBar } from './progress-bar.js';
+import { formatFinalTable, renderReportHtml } from './report-html.js';
 import { experimentReportLayout } from './report-layout.js';
 
-const nestedKeys = ['sppo', 'gate', 'repulsion', 'dpo', 'ipo'] as const;
+/** An experiment config with its plugins loaded and every method resolved and checked. */
+export type ExperimentSetup = {
+  readonly config: ResolvedExperimentConfig;
+  readonly methods: readonly ResolvedMethod[];
+  readonly plugins: readonly PrefplayPluginV1[];
+  readonly components: ComponentRegistries;
+  readonly losses: LossResolver;
+  /** Directory that relative paths of the config resolve against. */
+  readonly baseDirectory: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+};
 
-/** Method entry: a label plus self-play config fields that override `trainer`. */
-const methodEntrySchema = z
-  .object({
-    /** Label in tables and plots (default: the method, unique). */
-    name: z.string().min(1).optional(),
-    method: z.enum(selfPlayMethods),
-  })
-  .catchall(z.unknown());
-
-/** `prefplay train` / `prefplay reproduce` experiment on the embedded synthetic task. */
-export const experimentConfigSchema = z
-  .object({
-    /** Seeds; each gets its own task split, base policy and runs. */
-    seeds: z.array(z.number().int().min(0).max(0xffffffff)).min(1).default([1]),
-    task: z
-      .object({
-        /** κ of the training oracle on same-meaning pairs (0 = the clean truth). */
-        overconfidence: z.number().min(0).max(100).default(4),
-        sftResponsesPerPrompt: z.number().int().min(1).max(10_000).optional(),
-        maxNewTokens: z.number().int().min(7).max(64).optional(),
-        temperature: z.number().positive().max(10).optional(),
-      })
-      .strict()
-      .prefault({}),
-    /** Supervised fine-tuning of the shared base policy. */
-    base: z
-      .object({
-        /** Defaults of `createBasePolicy` when absent. */
-        steps: z.number().int().min(1).max(100_000).optional(),
-        batchSize: z.number().int().min(1).max(1024).optional(),
-        learningRate: z.number().positive().max(1).optional(),
-      })
-      .strict()
-      .prefault({}),
-    /** Semantic encoder of the gate: the task's meaning encoder, char-trigram TF-IDF, or the policy's hidden states. */
-    encoder: z.enum(['task', 'tfidf', 'policy-hidden']).default('task'),
-    /** Self-play settings shared by every method (any field of the self-play config but `method`). */
-    trainer: z.record(z.string(), z.unknown()).default({}),
-    methods: z.array(methodEntrySchema).min(1),
-    evaluation: z
-      .object({
-        /** Samples per held-out prompt. */
-        samplesPerPrompt: z.number().int().min(1).max(256).default(8),
-        /** Exploitability against the pool of every checkpoint's samples (under the truth). */
-        exploitability: z.boolean().default(true),
-      })
-      .strict()
-      .prefault({}),
-  })
-  .strict()
-  .superRefine((config, ctx) => {
-    const names = new Set<string>();
-    config.methods.forEach((entry, i) => {
-      const merged = mergeMethod(config.trainer, entry, config.evaluation.samplesPerPrompt);
-      const parsed = selfPlayConfigSchema.safeParse(merged);
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues) {
-          ctx.addIssue({ code: 'custom', message: issue.message, path: ['methods', i, ...issue.path] });
-        }
-      }
-      const name = entry.name ?? entry.method;
-      if (names.has(name)) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `method name "${name}" is used twice; give the entries distinct "name"s`,
-          path: ['methods', i, 'name'],
+/**
+ * Loads the config's plugins, builds the registries (built-in components and losses, then the
+ * plugins'), and resolves every method entry, building each loss once so that its options are
+ * checked. Nothing is trained. Errors carry the field path of the entry that is wrong.
+ */
+export async function prepareExperiment(
+  config: ResolvedExperimentConfig,
+  options: { readonly baseDirectory: string; readonly env?: Readonly<Record<string, string | undefined>> },
+): Promise<ExperimentSetup> {
+  const plugins = await loadPlugins(config.plugins, options.baseDirectory);
+  const components = withPlugins(experimentComponents(), plugins);
+  let lossFactories: Record<string, (...args: never[]) => ReturnType<typeof defaultLossRegistry.create>> = {
+    ...defaultLossRegistry.factories,
+  };
+  for (const plugin of plugins) {
+    for (const [name, factory] of Object.entries(plugin.losses ?? {})) {
+      if (Object.hasOwn(lossFactories, name)) {
+        throw new PrefplayError({
+          code: 'invalid-config',
+          problem: `plugin "${plugin.name}" registers the loss "${name}", which is already registered`,
+          hint: 'Give the plugin loss another name',
         });
       }
-      names.add(name);
-    });
-  });
-
-export type ExperimentConfig = z.input<typeof experimentConfigSchema>;
-export type ResolvedExperimentConfig = z.output<typeof experimentConfigSchema>;
-
-function mergeMethod(
-  trainer: Record<string, unknown>,
-  entry: Record<string, unknown>,
-  evaluationSamples: number,
-): Record<string, unknown> {
-  const { name: _name, ...rest } = entry;
-  const merged: Record<string, unknown> = { evaluationSamplesPerPrompt: evaluationSamples, ...trainer, ...rest };
-  for (const key of nestedKeys) {
-    const a = trainer[key];
-    const b = rest[key];
-    if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) merged[key] = { ...a, ...b };
+      lossFactories = { ...lossFactories, [name]: factory as never };
+    }
   }
-  return merged;
-}
-
-/** True win rate of samples against baseline samples: per model sample, its mean truth probability over the baseline samples. */
-export function winRateVsBaseEvaluator(judge: PreferenceOracleV1): EvaluatorV1 {
-  return {
-    specificationVersion: 'v1',
-    evaluatorId: 'vs-base',
-    async doEvaluate({ prompts, samples, baselineSamples }) {
-      const values: number[] = [];
-      for (let p = 0; p < prompts.length; p++) {
-        const own = samples[p] ?? [];
-        const base = baselineSamples?.[p] ?? [];
-        if (own.length === 0 || base.length === 0) continue;
-        const m = await judge.doCompare({ prompt: prompts[p] as PromptV1, responses: [...own, ...base] });
-        own.forEach((_, k) => {
-          let sum = 0;
-          base.forEach((_, j) => {
-            sum += m[k]?.[own.length + j] as number;
-          });
-          values.push(sum / base.length);
-        });
-      }
-      if (values.length === 0) return {};
-      const result = winRate(values);
-      return { winRateVsBase: result.mean, winRateVsBaseSE: result.standardError };
-    },
-  };
-}
-
-/** Mean length (EOS excluded), repeated-bigram rate and distinct-2 of all held-out samples. */
-export function textStatisticsEvaluator(eosTokenId: number): EvaluatorV1 {
-  return {
-    specificationVersion: 'v1',
-    evaluatorId: 'text',
-    async doEvaluate({ samples }) {
-      const tokens = samples.flatMap((row) => row.map((s) => s.tokens));
-      const strip = tokens.map((t) => (t[t.length - 1] === eosTokenId ? t.slice(0, -1) : t));
-      return {
-        meanLength: meanLength(tokens, { eosTokenId }),
-        repetitionRate: repetitionRate(strip, 2),
-        distinct2: distinctN(strip, 2),
-      };
-    },
-  };
+  const losses = createLossRegistry(lossFactories);
+  checkComponents(config, components);
+  const methods = resolveMethods(config, losses);
+  return { config, methods, plugins, components, losses, baseDirectory: options.baseDirectory, env: options.env ?? {} };
 }
 
 export type ExperimentResult = { readonly summary: RunSummary; readonly table: string; readonly seconds: number };
 
+async function build<Kind extends 'oracle' | 'encoder' | 'batchExtension'>(
+  setup: ExperimentSetup,
+  kind: Kind,
+  selection: Parameters<typeof selectionOf>[0],
+  path: readonly (string | number)[],
+  context: Omit<ComponentContextV1, 'where' | 'env' | 'baseDirectory'>,
+) {
+  const { name, options } = selectionOf(selection);
+  const where = path.map((k, i) => (typeof k === 'number' ? `[${k}]` : i === 0 ? k : `.${k}`)).join('');
+  try {
+    return await setup.components[kind].create(name, options, {
+      ...context,
+      where,
+      env: setup.env,
+      baseDirectory: setup.baseDirectory,
+    });
+  } catch (error) {
+    throw prefixErrorField(error, typeof selection === 'string' ? path : [...path, 'options']);
+  }
+}
+
 /**
- * Runs an experiment on the synthetic task: per seed, the base policy by SFT, then every method's
- * self-play from that same base, evaluated each iteration on held-out prompts; then exploitability
- * of every (method, iteration) against the pool of all their samples under the truth. Writes
- * `config.json`, `summary.json`, `report.html` and one run directory per seed and method.
+ * Runs an experiment on the synthetic task: per seed, the base policy by SFT (cached in the run
+ * directory), then every method's self-play from that same base, evaluated each iteration on
+ * held-out prompts; then exploitability of every (method, iteration) against the pool of all
+ * their samples under the truth. Writes `config.json`, `summary.json`, `report.html` and one run
+ * directory per seed and method. With `mode: 'resume'` every run continues from its last
+ * checkpoint and the result is the one an uninterrupted run gives.
  */
 export async function runSyntheticExperiment(
-  config: ResolvedExperimentConfig,
+  setup: ExperimentSetup,
   out: string,
   io: CliIo,
-  options: { readonly signal?: AbortSignal } = {},
+  options: { readonly signal?: AbortSignal; readonly mode?: RunDirectoryMode } = {},
 ): Promise<ExperimentResult> {
+  const { config } = setup;
   const started = Date.now();
-  await mkdir(out, { recursive: true });
-  const root = await openRunDirectory(out);
+  const mode = options.mode ?? 'create';
+  const root = await openRunDirectory(out, { mode });
+  if (mode === 'resume') {
+    const previous = await root.readConfig();
+    if (previous !== undefined && JSON.stringify(previous) !== JSON.stringify(config)) {
+      throw new PrefplayError({
+        code: 'invalid-options',
+        problem: `the run in ${out} was started with a different config`,
+        where: { file: join(out, 'config.json') },
+        hint: 'Resume with the same config and flags, or use --overwrite or another --out',
+      });
+    }
+  }
   await root.writeConfig(config);
   const perSeed: Record<string, IterationSummary[][]> = {};
   const log = (text: string) => io.stderr(`${text}\n`);
+  const signal = options.signal ? { signal: options.signal } : {};
   for (const seed of config.seeds) {
     const task: SyntheticTask = createSyntheticTask({
       seed,
@@ -205,19 +161,18 @@ export async function runSyntheticExperiment(
       ...(config.base.steps !== undefined ? { steps: config.base.steps } : {}),
       ...(config.base.batchSize !== undefined ? { batchSize: config.base.batchSize } : {}),
       ...(config.base.learningRate !== undefined ? { learningRate: config.base.learningRate } : {}),
+      cache: checkpointFileCache(join(out, `seed-${seed}`, 'base-policy.ckpt')),
       onStep: (step) => sftBar.update(step.step + 1, sftSteps, `loss ${step.loss.toFixed(3)}`),
-      ...(options.signal ? { signal: options.signal } : {}),
+      ...signal,
     });
     sftBar.finish();
-    log(`seed ${seed}: base policy fitted in ${((Date.now() - baseStart) / 1000).toFixed(1)} s`);
+    log(`seed ${seed}: base policy ready in ${((Date.now() - baseStart) / 1000).toFixed(1)} s`);
     const baseState = base.doSaveState();
     base.dispose();
     const samplesByPolicy: Record<string, readonly (readonly SampleV1[])[]> = {};
     const iterationsByMethod: Record<string, IterationSummary[]> = {};
-    for (const entry of config.methods) {
-      const name = entry.name ?? entry.method;
-      const merged = mergeMethod(config.trainer, entry, config.evaluation.samplesPerPrompt);
-      const methodConfig = { ...merged, seed } as SelfPlayConfig;
+    for (const method of setup.methods) {
+      const name = method.name;
       const policy = restorePolicy(baseState) as TransformerPolicy;
       try {
         const sampler = createTokenSampler({
@@ -227,32 +182,46 @@ export async function runSyntheticExperiment(
           eosTokenId: task.sampling.eosTokenId,
           decode: (tokens) => task.responseText(tokens),
         });
-        const encoder: SemanticEncoderV1 =
-          config.encoder === 'task'
-            ? task.encoder
-            : config.encoder === 'tfidf'
-              ? tfidfEncoder({ n: 3, textOf: (r) => task.responseText(r.tokens) })
-              : policyHiddenEncoder(policy);
+        const context = { task, policy };
+        const oracle = await build(setup, 'oracle', config.oracle, ['oracle'], context);
+        const encoder = await build(setup, 'encoder', config.encoder, ['encoder'], context);
+        const extensions: Record<string, LossBatchExtensionV1> = {};
+        for (const [i, selection] of config.batchExtensions.entries()) {
+          const extension = await build(setup, 'batchExtension', selection, ['batchExtensions', i], context);
+          extensions[extension.name] = extension;
+        }
         const bar = createProgressBar(io, `seed ${seed} ${name}`);
         const methodStart = Date.now();
-        const result = await runSelfPlay(methodConfig, {
-          policy,
-          sampler,
-          oracle: task.trainingOracle,
-          trainPrompts: task.trainPrompts,
-          evalPrompts: task.evalPrompts,
-          encoder,
-          evaluators: [
-            winRateVsBaseEvaluator(task.truePreference),
-            textStatisticsEvaluator(task.sampling.eosTokenId),
-            task.evaluator,
-          ],
-          runDirectory: join(out, `seed-${seed}`, name),
-          onProgress: (p) => bar.update(p.iteration, p.iterations, `${p.phase} ${p.done}/${p.total}`),
-          onEvent: (e) =>
-            log(`\n${name}: ${e.type} at iteration ${e.iteration}, step ${e.step} (loss ${e.loss}); weights restored`),
-          ...(options.signal ? { signal: options.signal } : {}),
+        const store = await openRunDirectory(join(out, `seed-${seed}`, name), {
+          mode: mode === 'resume' ? 'resume' : 'create',
         });
+        const result = await runSelfPlay(
+          { ...method.config, seed, evaluationSamplesPerPrompt: config.evaluation.samplesPerPrompt },
+          {
+            policy,
+            sampler,
+            oracle,
+            trainPrompts: task.trainPrompts,
+            evalPrompts: task.evalPrompts,
+            encoder,
+            losses: setup.losses,
+            extensions,
+            evaluators: [
+              baselineWinRateEvaluator(task.truePreference),
+              textStatisticsEvaluator(task.sampling.eosTokenId),
+              task.evaluator,
+            ],
+            store,
+            resume: mode === 'resume',
+            env: setup.env,
+            onProgress: (p) => bar.update(p.iteration, p.iterations, `${p.phase} ${p.done}/${p.total}`),
+            onEvent: (e) =>
+              log(
+                `\n${name}: ${e.type} at iteration ${e.iteration}, step ${e.step} (loss ${e.loss}); weights restored`,
+              ),
+            ...signal,
+          },
+        );
         bar.finish();
         const last = result.iterations[result.iterations.length - 1];
         log(
@@ -274,7 +243,7 @@ export async function runSyntheticExperiment(
         prompts: task.evalPrompts,
         samples: samplesByPolicy,
         onPrompt: (done, total) => bar.update(done, total),
-        ...(options.signal ? { signal: options.signal } : {}),
+        ...signal,
       });
       bar.finish();
       for (const [name, rows] of Object.entries(iterationsByMethod)) {
@@ -288,15 +257,11 @@ export async function runSyntheticExperiment(
     for (const [name, rows] of Object.entries(iterationsByMethod)) {
       perSeed[name] ??= [];
       perSeed[name].push(rows);
-      const seedDir = await openRunDirectory(join(out, `seed-${seed}`, name));
+      const seedDir = await openRunDirectory(join(out, `seed-${seed}`, name), { mode: 'resume' });
       const seedSummary: RunSummary = {
         methods: { [name]: { iterations: rows } },
         seeds: [seed],
-        config: mergeMethod(
-          config.trainer,
-          config.methods.find((m) => (m.name ?? m.method) === name) ?? {},
-          config.evaluation.samplesPerPrompt,
-        ),
+        config: setup.methods.find((m) => m.name === name)?.config,
       };
       await seedDir.writeJson('summary.json', seedSummary);
       await seedDir.writeText(

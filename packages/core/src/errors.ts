@@ -16,6 +16,8 @@ export type ErrorLocation = {
   readonly file?: string;
   readonly line?: number;
   readonly field?: string;
+  /** The field as path segments (for callers that re-locate the error in a larger document). */
+  readonly fieldPath?: readonly (string | number)[];
 };
 
 export type PrefplayErrorOptions = {
@@ -69,4 +71,23 @@ export class PrefplayError extends Error {
   static hasCode(error: unknown, code: PrefplayErrorCode): error is PrefplayError {
     return PrefplayError.isInstance(error) && error.code === code;
   }
+}
+
+/**
+ * The same error located inside a larger document: its field path gets `prefix` in front (e.g.
+ * a loss factory's `eta` becomes `methods[0].loss.options.eta`). Other errors pass unchanged.
+ */
+export function prefixErrorField(error: unknown, prefix: readonly (string | number)[]): unknown {
+  if (!PrefplayError.isInstance(error)) return error;
+  const inner = error.where.fieldPath ?? [];
+  const fieldPath = [...prefix, ...inner];
+  let field = '';
+  for (const key of fieldPath) field += typeof key === 'number' ? `[${key}]` : field ? `.${key}` : key;
+  return new PrefplayError({
+    code: error.code,
+    problem: error.problem,
+    where: { ...error.where, field, fieldPath },
+    ...(error.hint !== undefined ? { hint: error.hint } : {}),
+    cause: error,
+  });
 }

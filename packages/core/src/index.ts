@@ -1,20 +1,18 @@
 export {
-  type BackendAttempt,
-  type BackendChoice,
-  type BackendHost,
-  type BackendName,
-  backendEnvVariable,
-  backendNames,
-  describeBackend,
-  type InitBackendOptions,
-  initBackend,
-} from './backend.js';
+  assertPlugin,
+  type ComponentRegistries,
+  type ComponentRegistry,
+  createComponentRegistry,
+  emptyComponentRegistries,
+  withPlugins,
+} from './component-registry.js';
 export {
   type ErrorLocation,
   formatLocation,
   PrefplayError,
   type PrefplayErrorCode,
   type PrefplayErrorOptions,
+  prefixErrorField,
 } from './errors.js';
 export {
   createHttpClient,
@@ -30,14 +28,29 @@ export {
   parseRetryAfter,
   type ResolvedHttpClientOptions,
 } from './http-client.js';
-export { issuePath, type ParseContext, parseOptions } from './parse-options.js';
+export { issuePath, type LocatedIssue, locateIssues, type ParseContext, parseOptions } from './parse-options.js';
 export { createRng, type Rng, type RngState } from './rng.js';
 export type { DecoderV1, DecodingSessionV1 } from './specs/decoder.js';
 export type { EvaluationContextV1, EvaluationResultV1, EvaluatorV1 } from './specs/evaluator.js';
-export type { LossBatchField, LossBatchV1, LossResultV1, LossV1 } from './specs/loss.js';
+export {
+  type LossBatchExtensionV1,
+  type LossBatchField,
+  type LossBatchV1,
+  type LossResultV1,
+  type LossRowV1,
+  type LossV1,
+  lossBatchFields,
+} from './specs/loss.js';
+export {
+  type ComponentContextV1,
+  type ComponentFactoryV1,
+  type ComponentKindsV1,
+  type ComponentKindV1,
+  definePlugin,
+  type PrefplayPluginV1,
+} from './specs/plugin.js';
 export type { PolicyForwardOptionsV1, PolicyForwardResultV1, PolicyStateV1, PolicyV1 } from './specs/policy.js';
 export type { CompareOptionsV1, PreferenceMatrix, PreferenceOracleV1 } from './specs/preference-oracle.js';
 export type { SampleOptionsV1, SamplerV1 } from './specs/sampler.js';
 export type { EncodeOptionsV1, SemanticEncoderV1 } from './specs/semantic-encoder.js';
 export type { FinishReason, PromptV1, ResponseV1, SampleV1, TokenIds } from './specs/text.js';
-export { writeFileAtomic } from './write-file-atomic.js';

@@ -25,7 +25,7 @@ describe('parseOptions', () => {
       expect(PrefplayError.isInstance(error)).toBe(true);
       const e = error as PrefplayError;
       expect(e.code).toBe('invalid-options');
-      expect(e.where).toEqual({ file: 'config.yaml', field: 'loss.eta' });
+      expect(e.where).toEqual({ file: 'config.yaml', fieldPath: ['eta'], field: 'loss.eta' });
       expect(e.message).toContain('invalid sppo loss options');
       expect(e.message).toContain('"loss.eta"');
       expect(e.message).toContain('(got -2)');

@@ -35,6 +35,26 @@ export function issuePath(path: readonly PropertyKey[], prefix?: string): string
   return out;
 }
 
+/** A zod issue reduced to a path and a message; unknown keys become one issue per key. */
+export type LocatedIssue = { readonly path: readonly (string | number)[]; readonly message: string };
+
+/**
+ * Flattens zod issues: an `unrecognized_keys` issue becomes one issue per key, at the key's own
+ * path, saying which keys are allowed when the schema is known.
+ */
+export function locateIssues(issues: readonly z.core.$ZodIssue[], input?: unknown): LocatedIssue[] {
+  const out: LocatedIssue[] = [];
+  for (const issue of issues) {
+    const path = issue.path.filter((k): k is string | number => typeof k !== 'symbol');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) out.push({ path: [...path, key], message: `unknown key "${key}"` });
+    } else {
+      out.push({ path, message: input === undefined ? issue.message : describeIssue(issue, input) });
+    }
+  }
+  return out;
+}
+
 /**
  * Parses `input` with a zod schema and turns any issue into a located `PrefplayError`
  * naming the field, what was wrong and the value received. Use at the edges only.
@@ -46,19 +66,20 @@ export function parseOptions<Schema extends z.ZodType>(
 ): z.output<Schema> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issues = result.error.issues;
+  const issues = locateIssues(result.error.issues, input);
   const first = issues[0];
   const field = first ? issuePath(first.path, context.fieldPrefix) : undefined;
   const details = issues
     .map((issue) => {
       const path = issuePath(issue.path, context.fieldPrefix);
-      return `${path ? `"${path}": ` : ''}${describeIssue(issue, input)}`;
+      return `${path ? `"${path}": ` : ''}${issue.message}`;
     })
     .join('; ');
   const where: ErrorLocation = {
     ...(context.file !== undefined ? { file: context.file } : {}),
     ...(context.line !== undefined ? { line: context.line } : {}),
     ...(field ? { field } : {}),
+    ...(first ? { fieldPath: first.path } : {}),
   };
   throw new PrefplayError({
     code: context.code ?? 'invalid-options',

@@ -1,3 +1,4 @@
+export { baselineWinRateEvaluator } from './baseline-win-rate-evaluator.js';
 export { distinctN } from './distinct-n.js';
 export { type DiversityEvaluatorOptions, diversityEvaluator } from './diversity-evaluator.js';
 export { dualityGap, exploitability, payoffAgainst } from './exploitability.js';
@@ -21,8 +22,10 @@ export {
   multiplicativeWeights,
 } from './multiplicative-weights.js';
 export { nonTerminationRate } from './non-termination-rate.js';
+export { type PoolExploitabilityResult, poolExploitability } from './pool-exploitability.js';
 export { repetitionRate } from './repetition-rate.js';
 export { type BleuOptions, bleu, selfBleu } from './self-bleu.js';
+export { textStatisticsEvaluator } from './text-statistics-evaluator.js';
 export { type VonNeumannWinner, type VonNeumannWinnerOptions, vonNeumannWinner } from './von-neumann-winner.js';
 export { type WinRate, winRate } from './win-rate.js';
 export { type WinRateEvaluatorOptions, winRateEvaluator } from './win-rate-evaluator.js';

@@ -6,6 +6,7 @@ export {
   readPairLogps,
   readResponsesPerPrompt,
 } from './batch-fields.js';
+export { addLossTerms, type WeightedLoss } from './compose-losses.js';
 export {
   type ConservativeDpoLossOptions,
   conservativeDpoLoss,
@@ -23,22 +24,28 @@ export {
   type LossFactory,
   type LossRegistry,
 } from './loss-registry.js';
+export { withTotal } from './loss-result.js';
 export { pairwiseRewardMetrics } from './pairwise-metrics.js';
 export {
+  type LatentRepulsionOptions,
+  latentRepulsionOptionsSchema,
   type RepulsionForm,
   type RepulsionLossOptions,
   repulsionForms,
   repulsionLoss,
   repulsionLossOptionsSchema,
+  repulsionLossTerm,
 } from './repulsion-loss.js';
 export { type RobustDpoLossOptions, robustDpoLoss, robustDpoLossOptionsSchema } from './robust-dpo-loss.js';
 export { type SSppoLossOptions, sSppoLoss, sSppoLossOptionsSchema } from './s-sppo-loss.js';
 export {
+  type LossTerm,
+  resolveSppoLossOptions,
   type SppoConvention,
   type SppoLossOptions,
   sppoConventions,
   sppoLoss,
   sppoLossIds,
   sppoLossOptionsSchema,
+  sppoLossTerm,
 } from './sppo-loss.js';
-export { type WinRateTargets, type WinRateTargetsOptions, winRateTargets } from './win-rate-targets.js';

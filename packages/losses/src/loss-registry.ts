@@ -1,4 +1,4 @@
-import { type LossV1, PrefplayError } from '@prefplay/core';
+import { type ComponentContextV1, type LossV1, PrefplayError } from '@prefplay/core';
 import { type ConservativeDpoLossOptions, conservativeDpoLoss } from './conservative-dpo-loss.js';
 import { type DpoLossOptions, dpoLoss } from './dpo-loss.js';
 import { type HingeLossOptions, hingeLoss } from './hinge-loss.js';
@@ -26,7 +26,7 @@ export type LossRegistry<Factories extends LossFactories> = {
    * Builds a loss from untyped input (a config file): throws a `PrefplayError` naming the unknown
    * name and listing the known ones; the factory validates `options` itself.
    */
-  createFromConfig(name: string, options?: unknown): LossV1;
+  createFromConfig(name: string, options?: unknown, context?: ComponentContextV1): LossV1;
 };
 
 /**
@@ -42,17 +42,17 @@ export function createLossRegistry<const Factories extends LossFactories>(
   const has = (name: string): name is keyof Factories & string => Object.hasOwn(table, name);
   const create = <Name extends keyof Factories & string>(name: Name, ...options: Parameters<Factories[Name]>) =>
     createFromConfig(name, options[0]);
-  function createFromConfig(name: string, options?: unknown): LossV1 {
+  function createFromConfig(name: string, options?: unknown, context?: ComponentContextV1): LossV1 {
     if (!has(name)) {
       throw new PrefplayError({
         code: 'invalid-config',
         problem: `unknown loss "${name}"`,
-        where: { field: 'loss' },
-        hint: `Use one of: ${names.join(', ')}`,
+        where: { field: context?.where ?? 'loss.name', fieldPath: ['name'] },
+        hint: `Use one of: ${names.join(', ')}, or load a plugin that provides it`,
       });
     }
-    const factory = table[name] as unknown as (options?: unknown) => LossV1;
-    return options === undefined ? factory() : factory(options);
+    const factory = table[name] as unknown as (options?: unknown, context?: ComponentContextV1) => LossV1;
+    return options === undefined && context === undefined ? factory() : factory(options, context);
   }
   return { factories: table, names, has, create, createFromConfig };
 }

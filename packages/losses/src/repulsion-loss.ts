@@ -21,6 +21,13 @@ export const repulsionLossOptionsSchema = z.strictObject({
   normEpsilon: positiveNumber().default(1e-12),
 });
 export type RepulsionLossOptions = z.input<typeof repulsionLossOptionsSchema>;
+
+/** Latent repulsion as a part of a run: the repulsion loss and its weight λ in the total. */
+export const latentRepulsionOptionsSchema = repulsionLossOptionsSchema.extend({
+  /** Weight λ of the repulsion term (default 0.1; 0 keeps the latent metrics and adds nothing). */
+  lambda: nonNegativeNumber().default(0.1),
+});
+export type LatentRepulsionOptions = z.input<typeof latentRepulsionOptionsSchema>;
 export type ResolvedRepulsionLossOptions = z.output<typeof repulsionLossOptionsSchema>;
 
 /** Latent repulsion as a term (no `loss/total`), for composite losses. */

@@ -5,7 +5,8 @@ import { type PolicyStateV1, PrefplayError } from '@prefplay/core';
 import { useTestBackend } from '@prefplay/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { crc32, decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { crc32, decodeCheckpoint, encodeCheckpoint } from './checkpoint.js';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint-file.js';
 import { restorePolicy } from './restore-policy.js';
 import { createTransformerPolicy } from './transformer-policy.js';
 import { createWordTokenizer } from './word-tokenizer.js';
@@ -50,7 +51,7 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     const tokenizer = createWordTokenizer(['hello world.']).toJSON();
     await saveCheckpoint(path, { policy: state(), tokenizer, metadata: { iteration: 3, note: 'ok' } });
     const loaded = await loadCheckpoint(path);
-    expect(loaded.formatVersion).toBe(1);
+    expect(loaded.formatVersion).toBe(2);
     expect(loaded.policy.kind).toBe('tabular');
     expect(loaded.policy.config).toEqual(state().config);
     expect(loaded.tokenizer).toEqual(tokenizer);
@@ -72,13 +73,16 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     expect(plain.metadata).toEqual({});
   });
 
-  it('lays the file out as magic, header length, JSON header, aligned payload', () => {
+  it('lays the file out as magic, header length, JSON header, header CRC-32, aligned payload', () => {
     const bytes = encodeCheckpoint({ policy: state() });
     expect(new TextDecoder().decode(bytes.subarray(0, 8))).toBe('PREFPLAY');
     const headerLength = new DataView(bytes.buffer).getUint32(8, true);
     const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength)));
-    expect(header).toMatchObject({ format: 'prefplay-checkpoint', formatVersion: 1, payloadByteLength: 4 * 14 });
-    const payloadStart = Math.ceil((12 + headerLength) / 8) * 8;
+    expect(header).toMatchObject({ format: 'prefplay-checkpoint', formatVersion: 2, payloadByteLength: 4 * 14 });
+    expect(new DataView(bytes.buffer).getUint32(12 + headerLength, true)).toBe(
+      crc32(bytes.subarray(12, 12 + headerLength)),
+    );
+    const payloadStart = Math.ceil((12 + headerLength + 4) / 8) * 8;
     expect(bytes.byteLength).toBe(payloadStart + 4 * 14);
     const first = new Float32Array(bytes.slice(payloadStart, payloadStart + 24).buffer);
     expect(Array.from(first)).toEqual(Array.from(state().weights.logits!.values));
@@ -91,7 +95,7 @@ describe('saveCheckpoint / loadCheckpoint', () => {
   });
 
   it('rejects truncated, corrupted, foreign and newer files with a located explanation', async () => {
-    const good = encodeCheckpoint({ policy: state(), metadata: { a: 1 } });
+    const good = encodeCheckpoint({ policy: state(), metadata: { a: 1, note: 'ok' } });
     const file = 'model.ckpt';
     expectInvalid(() => decodeCheckpoint(good.subarray(0, good.byteLength - 5), file), /truncated/, file);
     expectInvalid(() => decodeCheckpoint(good.subarray(0, 40), file), /truncated: its header needs/, file);
@@ -108,8 +112,16 @@ describe('saveCheckpoint / loadCheckpoint', () => {
       const encoded = new TextEncoder().encode(text.padEnd(headerLength, ' '));
       const out = good.slice();
       out.set(encoded.subarray(0, headerLength), 12);
+      // a consistent header CRC, so that the structural checks behind it are reached
+      new DataView(out.buffer).setUint32(12 + headerLength, crc32(out.subarray(12, 12 + headerLength)), true);
       return out;
     };
+    // an edited header whose CRC was not updated (a hand edit of stored metrics, say)
+    const edited = good.slice();
+    const text = new TextDecoder().decode(good.subarray(12, 12 + headerLength));
+    edited.set(new TextEncoder().encode(text.replace('"note":"ok"', '"note":"no"')), 12);
+    expect(edited).not.toEqual(good);
+    expectInvalid(() => decodeCheckpoint(edited, file), /header is corrupted or was edited/, file);
     expectInvalid(
       () =>
         decodeCheckpoint(
@@ -122,7 +134,7 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     expectInvalid(
       () =>
         decodeCheckpoint(
-          withHeader((t) => t.replace('"formatVersion":1', '"formatVersion":7')),
+          withHeader((t) => t.replace('"formatVersion":2', '"formatVersion":7')),
           file,
         ),
       /formatVersion 7, newer/,

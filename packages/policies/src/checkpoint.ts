@@ -1,16 +1,17 @@
-import { promises as fs } from 'node:fs';
-import { endianness } from 'node:os';
-import { type PolicyStateV1, PrefplayError, writeFileAtomic } from '@prefplay/core';
+import { type PolicyStateV1, PrefplayError } from '@prefplay/core';
 import { z } from 'zod';
 import { type TokenizerJSON, tokenizerJsonSchema } from './tokenizer.js';
 
 /** First 8 bytes of every prefplay checkpoint. */
 export const checkpointMagic = 'PREFPLAY';
 export const checkpointFormat = 'prefplay-checkpoint';
-export const checkpointFormatVersion = 1;
+/** Version 2 added a CRC-32 of the JSON header, stored in the 4 bytes after it. */
+export const checkpointFormatVersion = 2;
 
 /** Bytes before the JSON header: the magic, then the header length as uint32 little-endian. */
 const preambleBytes = 12;
+/** The header's CRC-32, uint32 little-endian, right after the header. */
+const headerCrcBytes = 4;
 /** The payload starts at a multiple of this many bytes. */
 const payloadAlignment = 8;
 
@@ -44,11 +45,21 @@ export type CheckpointContents = {
   readonly metadata?: Record<string, unknown>;
 };
 
+/** Somewhere checkpoint bytes are kept between runs: a file, IndexedDB, a memory map. */
+export type CheckpointCache = {
+  /** Names the place in error messages (a path, a key). */
+  readonly name: string;
+  /** The stored bytes, or undefined when nothing is stored yet. */
+  read(): Promise<Uint8Array | undefined>;
+  /** Replaces the stored bytes; all or nothing. */
+  write(bytes: Uint8Array): Promise<void>;
+};
+
 export type LoadedCheckpoint = {
   readonly policy: PolicyStateV1;
   readonly tokenizer?: TokenizerJSON;
   readonly metadata: Record<string, unknown>;
-  readonly formatVersion: 1;
+  readonly formatVersion: typeof checkpointFormatVersion;
 };
 
 const crcTable = (() => {
@@ -71,7 +82,7 @@ export function crc32(bytes: Uint8Array, initial = 0): number {
 }
 
 function assertLittleEndian(): void {
-  if (endianness() !== 'LE') {
+  if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
     throw new PrefplayError({
       code: 'unsupported',
       problem: 'checkpoints store little-endian float32 and this machine is big-endian',
@@ -140,17 +151,23 @@ export function encodeCheckpoint(contents: CheckpointContents, path = '<memory>'
     metadata: (toJsonValue(contents.metadata ?? {}, path, 'metadata') ?? {}) as Record<string, unknown>,
   };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
-  const payloadStart = Math.ceil((preambleBytes + headerBytes.byteLength) / payloadAlignment) * payloadAlignment;
+  const payloadStart = payloadStartOf(headerBytes.byteLength);
   const out = new Uint8Array(payloadStart + offset);
   out.set(new TextEncoder().encode(checkpointMagic), 0);
-  new DataView(out.buffer).setUint32(8, headerBytes.byteLength, true);
+  const view = new DataView(out.buffer);
+  view.setUint32(8, headerBytes.byteLength, true);
   out.set(headerBytes, preambleBytes);
+  view.setUint32(preambleBytes + headerBytes.byteLength, crc32(headerBytes), true);
   let at = payloadStart;
   for (const chunk of chunks) {
     out.set(chunk, at);
     at += chunk.byteLength;
   }
   return out;
+}
+
+function payloadStartOf(headerLength: number): number {
+  return Math.ceil((preambleBytes + headerLength + headerCrcBytes) / payloadAlignment) * payloadAlignment;
 }
 
 function invalid(path: string, problem: string, hint: string): PrefplayError {
@@ -177,18 +194,28 @@ export function decodeCheckpoint(bytes: Uint8Array, path = '<memory>'): LoadedCh
     throw invalid(path, `checkpoint is truncated: ${bytes.byteLength} bytes, too short to hold a header`, rewriteHint);
   }
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
-  if (preambleBytes + headerLength > bytes.byteLength) {
+  if (preambleBytes + headerLength + headerCrcBytes > bytes.byteLength) {
     throw invalid(
       path,
-      `checkpoint is truncated: its header needs ${headerLength} bytes but only ${bytes.byteLength - preambleBytes} follow`,
+      `checkpoint is truncated: its header needs ${headerLength + headerCrcBytes} bytes but only ${bytes.byteLength - preambleBytes} follow`,
       rewriteHint,
+    );
+  }
+  const headerBytes = bytes.subarray(preambleBytes, preambleBytes + headerLength);
+  const storedHeaderCrc = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(
+    preambleBytes + headerLength,
+    true,
+  );
+  if (crc32(headerBytes) !== storedHeaderCrc) {
+    throw invalid(
+      path,
+      'checkpoint header is corrupted or was edited: its CRC-32 does not match (checkpoints written before format version 2 carry no header checksum)',
+      'Restore the file from a backup or save the checkpoint again; a checkpoint is not meant to be edited by hand',
     );
   }
   let raw: unknown;
   try {
-    raw = JSON.parse(
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(preambleBytes, preambleBytes + headerLength)),
-    );
+    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(headerBytes));
   } catch (error) {
     throw invalid(path, `checkpoint header is corrupted: not valid JSON (${(error as Error).message})`, rewriteHint);
   }
@@ -208,7 +235,7 @@ export function decodeCheckpoint(bytes: Uint8Array, path = '<memory>'): LoadedCh
     throw invalid(path, `checkpoint header is corrupted or not a prefplay checkpoint header: ${details}`, rewriteHint);
   }
   const header = parsed.data;
-  const payloadStart = Math.ceil((preambleBytes + headerLength) / payloadAlignment) * payloadAlignment;
+  const payloadStart = payloadStartOf(headerLength);
   const available = bytes.byteLength - payloadStart;
   if (available < header.payloadByteLength) {
     throw invalid(
@@ -255,33 +282,6 @@ export function decodeCheckpoint(bytes: Uint8Array, path = '<memory>'): LoadedCh
     policy: { kind: header.policy.kind, config: header.policy.config, weights },
     ...(header.tokenizer !== undefined ? { tokenizer: header.tokenizer } : {}),
     metadata: header.metadata,
-    formatVersion: 1,
+    formatVersion: checkpointFormatVersion,
   };
-}
-
-/**
- * Writes a checkpoint atomically: the bytes go to a temporary file in the same directory, which is
- * flushed to disk and then renamed over `path`. A failure at any point leaves `path` as it was.
- */
-export async function saveCheckpoint(path: string, contents: CheckpointContents): Promise<void> {
-  await writeFileAtomic(path, encodeCheckpoint(contents, path));
-}
-
-/** Reads and validates a checkpoint written by `saveCheckpoint`. */
-export async function loadCheckpoint(path: string): Promise<LoadedCheckpoint> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await fs.readFile(path);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new PrefplayError({
-      code: 'invalid-checkpoint',
-      problem:
-        code === 'ENOENT' ? 'checkpoint file does not exist' : `checkpoint file cannot be read (${code ?? error})`,
-      where: { file: path },
-      hint: 'Check the path, or train and save a checkpoint first',
-      cause: error,
-    });
-  }
-  return decodeCheckpoint(bytes, path);
 }

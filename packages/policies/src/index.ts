@@ -1,5 +1,6 @@
 export { createCharTokenizer } from './char-tokenizer.js';
 export {
+  type CheckpointCache,
   type CheckpointContents,
   type CheckpointHeader,
   checkpointFormat,
@@ -10,8 +11,6 @@ export {
   decodeCheckpoint,
   encodeCheckpoint,
   type LoadedCheckpoint,
-  loadCheckpoint,
-  saveCheckpoint,
 } from './checkpoint.js';
 export { dense, fastMatMul } from './layers/fast-mat-mul.js';
 export { restorablePolicyKinds, restorePolicy } from './restore-policy.js';

@@ -35,10 +35,10 @@ function validateGate(gateId: string, fn: (s: number) => number, points = 257): 
 
 export const linearRampGateOptionsSchema = z
   .object({
-    /** At or below this similarity the preference passes unchanged (g = 1). */
-    low: z.number().min(0).max(1),
-    /** At or above this similarity the preference becomes 1/2 (g = 0). */
-    high: z.number().min(0).max(1),
+    /** At or below this similarity the preference passes unchanged (g = 1); default 0.5. */
+    low: z.number().min(0).max(1).default(0.5),
+    /** At or above this similarity the preference becomes 1/2 (g = 0); default 0.95. */
+    high: z.number().min(0).max(1).default(0.95),
   })
   .strict()
   .refine((o) => o.low < o.high, { message: 'low must be below high', path: ['high'] });
@@ -46,7 +46,7 @@ export const linearRampGateOptionsSchema = z
 export type LinearRampGateOptions = z.input<typeof linearRampGateOptionsSchema>;
 
 /** `g(s) = clip((high − s)/(high − low), 0, 1)`: the default gate of method §3. */
-export function linearRampGate(options: LinearRampGateOptions): Gate {
+export function linearRampGate(options: LinearRampGateOptions = {}): Gate {
   const { low, high } = parseOptions(linearRampGateOptionsSchema, options, { what: 'linearRampGate options' });
   return {
     gateId: `linear-ramp(${low},${high})`,

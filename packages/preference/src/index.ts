@@ -58,6 +58,7 @@ export {
   probabilityFromText,
 } from './openai-judge.js';
 export { type BattleRow, battleRowSchema, parseBattlesJsonl } from './parse-battles-jsonl.js';
+export { policyHiddenEncoder } from './policy-hidden-encoder.js';
 export {
   type Annotator,
   type PopulationOracleOptions,
@@ -72,9 +73,16 @@ export {
   trainRewardModel,
 } from './reward-model.js';
 export { sampleBinomial, sampleMultinomial } from './sample-binomial.js';
+export {
+  type SelfPlayTargets,
+  type SelfPlayTargetsInput,
+  selfPlayTargets,
+  upperTriangle,
+} from './self-play-targets.js';
 export { similarityMatrix } from './similarity-matrix.js';
 export { symmetrize } from './symmetrize.js';
 export { type TabularOracleOptions, tabularOracle } from './tabular-oracle.js';
+export { characterNgrams, type TfidfEncoderOptions, tfidfEncoder, tfidfEncoderOptionsSchema } from './tfidf-encoder.js';
 export {
   type Featurizer,
   type PreferencePairV1,
@@ -82,3 +90,4 @@ export {
   type TrainPairwiseOptions,
   trainPairwiseOptionsSchema,
 } from './train-pairwise.js';
+export { type WinRateTargets, type WinRateTargetsOptions, winRateTargets } from './win-rate-targets.js';

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { checkpointFileCache } from '@prefplay/policies/node';
 import { useTestBackend } from '@prefplay/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,10 +38,10 @@ describe('createBasePolicy', () => {
   });
 
   it('caches the fitted policy in a checkpoint and reloads it only for the same budget', async () => {
-    const checkpointPath = join(directory, 'base.ckpt');
-    const trained = await fitBasePolicy(task, { steps: 3, batchSize: 8, checkpointPath });
-    const loaded = await fitBasePolicy(task, { steps: 3, batchSize: 8, checkpointPath });
-    const other = await fitBasePolicy(task, { steps: 4, batchSize: 8, checkpointPath });
+    const cache = checkpointFileCache(join(directory, 'base.ckpt'));
+    const trained = await fitBasePolicy(task, { steps: 3, batchSize: 8, cache });
+    const loaded = await fitBasePolicy(task, { steps: 3, batchSize: 8, cache });
+    const other = await fitBasePolicy(task, { steps: 4, batchSize: 8, cache });
     try {
       expect(trained.fromCheckpoint).toBe(false);
       expect(loaded.fromCheckpoint).toBe(true);

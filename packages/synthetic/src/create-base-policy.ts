@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
 import { parseOptions, type TokenIds } from '@prefplay/core';
 import {
+  type CheckpointCache,
   createTransformerPolicy,
-  loadCheckpoint,
+  decodeCheckpoint,
+  encodeCheckpoint,
   restorePolicy,
   type SupervisedFineTuneStep,
-  saveCheckpoint,
   supervisedFineTune,
   type TransformerPolicy,
 } from '@prefplay/policies';
@@ -21,15 +21,16 @@ export const basePolicyOptionsSchema = z
     steps: z.number().int().min(1).max(100_000).default(400),
     batchSize: z.number().int().min(1).max(1024).default(32),
     learningRate: z.number().positive().max(1).default(0.005),
-    /**
-     * Where to cache the fitted policy. An existing checkpoint written for the same task, seed and
-     * budget is loaded instead of training; otherwise the policy is trained and saved there.
-     */
-    checkpointPath: z.string().min(1).optional(),
   })
   .strict();
 
 export type BasePolicyOptions = z.input<typeof basePolicyOptionsSchema> & {
+  /**
+   * Where to cache the fitted policy (e.g. `checkpointFileCache(path)` of `@prefplay/policies/node`).
+   * A checkpoint written for the same task, seed and budget is loaded instead of training;
+   * otherwise the policy is trained and saved there.
+   */
+  readonly cache?: CheckpointCache;
   /** Called after every SFT step with its index and loss. */
   readonly onStep?: (step: SupervisedFineTuneStep) => void | Promise<void>;
   readonly signal?: AbortSignal;
@@ -74,16 +75,16 @@ function stepExamples(task: SyntheticTask, steps: number, batchSize: number) {
 
 /**
  * Builds a transformer with the task's `policyConfig` and fits it to the task's reference corpus
- * by supervised fine-tuning, or loads it from `checkpointPath` when a matching one is there.
+ * by supervised fine-tuning, or loads it from `cache` when a matching one is there.
  */
 export async function fitBasePolicy(task: SyntheticTask, input: BasePolicyOptions = {}): Promise<BasePolicyFit> {
-  const { onStep, signal, ...rest } = input;
+  const { onStep, signal, cache, ...rest } = input;
   const options = parseOptions(basePolicyOptionsSchema, rest, { what: 'base policy options' });
   const seed = options.seed ?? task.options.seed;
   const expected = fingerprint(task, seed, options);
-  const path = options.checkpointPath;
-  if (path !== undefined && existsSync(path)) {
-    const checkpoint = await loadCheckpoint(path);
+  const cached = await cache?.read();
+  if (cache !== undefined && cached !== undefined) {
+    const checkpoint = decodeCheckpoint(cached, cache.name);
     if (JSON.stringify(checkpoint.metadata.syntheticBasePolicy) === JSON.stringify(expected)) {
       const policy = restorePolicy(checkpoint.policy) as TransformerPolicy;
       return { policy, losses: [], fromCheckpoint: true };
@@ -101,12 +102,17 @@ export async function fitBasePolicy(task: SyntheticTask, input: BasePolicyOption
       ...(onStep !== undefined ? { onStep } : {}),
       ...(signal !== undefined ? { signal } : {}),
     });
-    if (path !== undefined) {
-      await saveCheckpoint(path, {
-        policy: policy.doSaveState(),
-        tokenizer: task.tokenizer.toJSON(),
-        metadata: { syntheticBasePolicy: expected },
-      });
+    if (cache !== undefined) {
+      await cache.write(
+        encodeCheckpoint(
+          {
+            policy: policy.doSaveState(),
+            tokenizer: task.tokenizer.toJSON(),
+            metadata: { syntheticBasePolicy: expected },
+          },
+          cache.name,
+        ),
+      );
     }
     return { policy, losses, fromCheckpoint: false };
   } catch (error) {

@@ -1,4 +1,4 @@
-import { type BackendChoice, initBackend } from '@prefplay/core';
+import { type BackendChoice, initBackend } from '@prefplay/core/node';
 
 /**
  * Activates the backend tests run on: `PREFPLAY_BACKEND` if set, else wasm, falling back to cpu.

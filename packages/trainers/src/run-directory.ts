@@ -1,39 +1,77 @@
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PrefplayError, writeFileAtomic } from '@prefplay/core';
+import { PrefplayError } from '@prefplay/core';
+import { writeFileAtomic } from '@prefplay/core/node';
+import type { MetricsRecord, RunStore } from './run-store.js';
 
-/** One line of `metrics.jsonl`. */
-export type MetricsRecord = {
-  readonly kind: 'step' | 'iteration' | 'event';
-  readonly method: string;
-  readonly iteration: number;
-  readonly [key: string]: unknown;
-};
+/**
+ * How to open a run directory: `create` refuses one that is not empty, `resume` continues the
+ * run in it, `overwrite` deletes the previous run's files first (only if it holds a run).
+ */
+export type RunDirectoryMode = 'create' | 'resume' | 'overwrite';
 
-/** The files of one run: `config.json`, `metrics.jsonl`, `checkpoints/`, `summary.json`, `report.html`. */
-export type RunDirectory = {
+/** A run store on disk: `config.json`, `metrics.jsonl`, `checkpoints/iteration-NNNN.ckpt`, `summary.json`. */
+export type RunDirectory = RunStore & {
   readonly path: string;
   readonly checkpointsPath: string;
-  writeConfig(config: unknown): Promise<void>;
-  appendMetrics(records: readonly MetricsRecord[]): Promise<void>;
-  readMetrics(): Promise<MetricsRecord[]>;
-  /** Keeps only the records of iterations up to `iteration` (used when resuming). */
-  truncateMetrics(iteration: number): Promise<void>;
-  writeJson(name: string, value: unknown): Promise<void>;
+  /** Writes a text file (e.g. `report.html`), atomically. */
   writeText(name: string, text: string): Promise<void>;
 };
 
-/** Opens (creating if needed) a run directory. */
-export async function openRunDirectory(path: string): Promise<RunDirectory> {
+/** Whether `path` holds files of a prefplay run (a config or a checkpoint). */
+export function isRunDirectory(path: string): boolean {
+  return existsSync(join(path, 'config.json')) || existsSync(join(path, 'checkpoints'));
+}
+
+async function isEmpty(path: string): Promise<boolean> {
+  if (!existsSync(path)) return true;
+  return (await readdir(path)).length === 0;
+}
+
+/**
+ * Opens a run directory. With the default mode `create`, a directory that exists and is not
+ * empty is refused (so two runs never mix their files); pass `resume` or `overwrite` to say
+ * what to do with it.
+ */
+export async function openRunDirectory(
+  path: string,
+  options: { readonly mode?: RunDirectoryMode } = {},
+): Promise<RunDirectory> {
+  const mode = options.mode ?? 'create';
+  if (mode === 'create' && !(await isEmpty(path))) {
+    throw new PrefplayError({
+      code: 'invalid-options',
+      problem: `the run directory ${path} already exists and is not empty`,
+      where: { file: path },
+      hint: 'Pass --resume to continue the run in it, --overwrite to replace it, or choose another --out',
+    });
+  }
+  if (mode === 'overwrite' && !(await isEmpty(path))) {
+    if (!isRunDirectory(path)) {
+      throw new PrefplayError({
+        code: 'invalid-options',
+        problem: `refusing to overwrite ${path}: it is not empty and holds no prefplay run (no config.json or checkpoints/)`,
+        where: { file: path },
+        hint: 'Choose another --out, or empty the directory yourself',
+      });
+    }
+    await rm(path, { recursive: true, force: true });
+  }
   const checkpointsPath = join(path, 'checkpoints');
   await mkdir(checkpointsPath, { recursive: true });
   const metricsPath = join(path, 'metrics.jsonl');
+  const configPath = join(path, 'config.json');
   const dir: RunDirectory = {
+    name: path,
     path,
     checkpointsPath,
     async writeConfig(config) {
-      await writeFileAtomic(join(path, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+      await writeFileAtomic(configPath, `${JSON.stringify(config, null, 2)}\n`);
+    },
+    async readConfig() {
+      if (!existsSync(configPath)) return undefined;
+      return JSON.parse(await readFile(configPath, 'utf8')) as unknown;
     },
     async appendMetrics(records) {
       if (records.length === 0) return;
@@ -45,6 +83,15 @@ export async function openRunDirectory(path: string): Promise<RunDirectory> {
     async truncateMetrics(iteration) {
       const kept = (await dir.readMetrics()).filter((r) => r.iteration <= iteration);
       await writeFileAtomic(metricsPath, kept.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    },
+    async saveCheckpoint(iteration, bytes) {
+      await writeFileAtomic(join(checkpointsPath, checkpointFileName(iteration)), bytes);
+    },
+    async latestCheckpoint() {
+      const all = await listCheckpoints(checkpointsPath);
+      const latest = all[all.length - 1];
+      if (latest === undefined) return undefined;
+      return { iteration: latest.iteration, bytes: await readFile(latest.path), name: latest.path };
     },
     async writeJson(name, value) {
       await writeFileAtomic(join(path, name), `${JSON.stringify(value, null, 2)}\n`);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { mockPolicy, useTestBackend } from '@prefplay/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openRunDirectory } from './run-directory.js';
 import { runOfflinePairwise } from './run-offline-pairwise.js';
 
 let scratch: string;
@@ -28,8 +29,8 @@ describe('runOfflinePairwise', () => {
     const before = tf.memory().numTensors;
     const dir = join(scratch, 'dpo');
     const result = await runOfflinePairwise(
-      { loss: 'dpo', beta: 0.5, epochs: 5, batchSize: 4, learningRate: 0.05, seed: 3 },
-      { policy, reference, dataset, runDirectory: dir },
+      { loss: { name: 'dpo', options: { beta: 0.5 } }, epochs: 5, batchSize: 4, learningRate: 0.05, seed: 3 },
+      { policy, reference, dataset, store: await openRunDirectory(dir) },
     );
     expect(tf.memory().numTensors).toBe(before); // the optimiser's slots are disposed
     reference.dispose();
@@ -45,10 +46,10 @@ describe('runOfflinePairwise', () => {
   });
 
   it('runs every loss of the family and rejects an empty dataset', async () => {
-    for (const loss of ['conservative-dpo', 'robust-dpo', 'ipo', 'hinge'] as const) {
+    for (const name of ['cdpo', 'rdpo', 'ipo', 'hinge'] as const) {
       const policy = mockPolicy({ vocabSize: 3, seed: 1 });
       const result = await runOfflinePairwise(
-        { loss, epochs: 1, batchSize: 2 },
+        { loss: { name }, epochs: 1, batchSize: 2 },
         { policy, dataset: [{ prompt: [0], chosen: [1], rejected: [2] }] },
       );
       expect(Number.isFinite(result.epochs[0]?.['loss/total'])).toBe(true);

@@ -1,32 +1,36 @@
-import { createRng, type LossV1, type PolicyV1, PrefplayError, parseOptions, type TokenIds } from '@prefplay/core';
-import { conservativeDpoLoss, dpoLoss, hingeLoss, ipoLoss, robustDpoLoss } from '@prefplay/losses';
-import type * as tf from '@tensorflow/tfjs-core';
+import {
+  createRng,
+  type LossBatchExtensionV1,
+  type PolicyV1,
+  PrefplayError,
+  parseOptions,
+  prefixErrorField,
+  type TokenIds,
+} from '@prefplay/core';
+import { defaultLossRegistry } from '@prefplay/losses';
 import { z } from 'zod';
-import { createOptimizer, optimizerNameSchema } from './create-optimizer.js';
-import { type MetricsRecord, openRunDirectory } from './run-directory.js';
+import { optimizerNameSchema } from './create-optimizer.js';
+import type { PairwiseRow } from './loss-batch.js';
+import { runMinibatchLoop } from './minibatch-loop.js';
+import type { LossResolver } from './run-self-play.js';
+import type { MetricsRecord, RunStore } from './run-store.js';
 import type { IterationSummary, RunSummary } from './run-summary.js';
-import { type PairwiseRow, scoreResponses, trainStep } from './train-step.js';
+import { lossSelectionSchema } from './self-play-config.js';
+import { scoreResponses } from './train-step.js';
 import type { TrainerEvent } from './trainer-checkpoint.js';
 
-export const offlinePairwiseLosses = ['dpo', 'conservative-dpo', 'robust-dpo', 'ipo', 'hinge'] as const;
-
-export const offlinePairwiseConfigSchema = z
-  .object({
-    loss: z.enum(offlinePairwiseLosses).default('dpo'),
-    beta: z.number().positive().default(0.1),
-    /** Label-noise rate of conservative / robust DPO. */
-    epsilon: z.number().min(0).lt(0.5).default(0.1),
-    /** IPO on per-token mean log-probs. */
-    perToken: z.boolean().default(false),
-    epochs: z.number().int().min(1).max(10_000).default(1),
-    batchSize: z.number().int().min(1).max(4096).default(8),
-    learningRate: z.number().positive().max(10).default(1e-3),
-    optimizer: optimizerNameSchema.default('adam'),
-    seed: z.number().int().default(0),
-    maxNonFiniteSteps: z.number().int().min(0).default(3),
-    scoreBatchSize: z.number().int().min(1).default(32),
-  })
-  .strict();
+export const offlinePairwiseConfigSchema = z.strictObject({
+  /** A loss of the registry (`dpo`, `cdpo`, `rdpo`, `ipo`, `hinge`, or a plugin's) with its options. */
+  loss: lossSelectionSchema.prefault({ name: 'dpo' }),
+  epochs: z.number().int().min(1).max(10_000).default(1),
+  batchSize: z.number().int().min(1).max(4096).default(8),
+  learningRate: z.number().positive().max(10).default(1e-3),
+  optimizer: optimizerNameSchema.default('adam'),
+  maxGradNorm: z.number().positive().optional(),
+  seed: z.number().int().min(0).max(0xffffffff).default(0),
+  maxNonFiniteSteps: z.number().int().min(0).default(3),
+  scoreBatchSize: z.number().int().min(1).default(32),
+});
 
 export type OfflinePairwiseConfig = z.input<typeof offlinePairwiseConfigSchema>;
 
@@ -38,11 +42,13 @@ export type OfflinePairwiseDeps = {
   readonly dataset: readonly PairwiseExample[];
   /** Frozen reference; defaults to a snapshot of `policy` at the start. */
   readonly reference?: PolicyV1;
-  /** Replaces the loss named in the config. */
-  readonly loss?: LossV1;
-  readonly runDirectory?: string;
+  /** Where `config.loss.name` is looked up (default `defaultLossRegistry`). */
+  readonly losses?: LossResolver;
+  readonly extensions?: Readonly<Record<string, LossBatchExtensionV1>>;
+  readonly store?: RunStore;
   readonly onProgress?: (progress: { readonly epoch: number; readonly done: number; readonly total: number }) => void;
   readonly onEvent?: (event: TrainerEvent) => void;
+  readonly now?: () => Date;
 };
 
 export type OfflinePairwiseResult = {
@@ -52,25 +58,10 @@ export type OfflinePairwiseResult = {
   readonly summary: RunSummary;
 };
 
-function lossFor(config: z.output<typeof offlinePairwiseConfigSchema>): LossV1 {
-  switch (config.loss) {
-    case 'dpo':
-      return dpoLoss({ beta: config.beta });
-    case 'conservative-dpo':
-      return conservativeDpoLoss({ beta: config.beta, epsilon: config.epsilon });
-    case 'robust-dpo':
-      return robustDpoLoss({ beta: config.beta, epsilon: config.epsilon });
-    case 'ipo':
-      return ipoLoss({ beta: config.beta, perToken: config.perToken });
-    case 'hinge':
-      return hingeLoss({ beta: config.beta });
-  }
-}
-
 /**
- * Offline training of the DPO family on a fixed chosen/rejected dataset, with the same step code
- * as the self-play trainer (`trainStep`): reference log-probs are computed once, then `epochs`
- * shuffled passes of minibatches.
+ * Offline training of a pairwise loss (the DPO family, or any registered one) on a fixed
+ * chosen/rejected dataset, with the self-play trainer's step and minibatch loop: reference
+ * log-probs are computed once, then `epochs` shuffled passes of minibatches.
  */
 export async function runOfflinePairwise(
   config: OfflinePairwiseConfig,
@@ -87,28 +78,34 @@ export async function runOfflinePairwise(
       where: { field: 'dataset' },
     });
   }
-  const loss = deps.loss ?? lossFor(resolved);
-  const { policy, dataset } = deps;
+  let loss: ReturnType<LossResolver['createFromConfig']>;
+  try {
+    loss = (deps.losses ?? defaultLossRegistry).createFromConfig(resolved.loss.name, resolved.loss.options, {
+      where: 'loss',
+      env: {},
+    });
+  } catch (error) {
+    throw prefixErrorField(error, resolved.loss.options === undefined ? ['loss'] : ['loss', 'options']);
+  }
+  const { policy, dataset, store } = deps;
+  const now = deps.now ?? (() => new Date());
+  const run = resolved.loss.name;
   const reference = deps.reference ?? policy.doSnapshot();
   const ownsReference = deps.reference === undefined;
-  const directory = deps.runDirectory !== undefined ? await openRunDirectory(deps.runDirectory) : undefined;
-  if (directory) {
-    await directory.truncateMetrics(-1);
-    await directory.writeConfig(resolved);
+  if (store) {
+    await store.truncateMetrics(-1);
+    await store.writeConfig(resolved);
   }
   const rng = createRng(resolved.seed);
   const events: TrainerEvent[] = [];
   const epochs: IterationSummary[] = [];
-  let optimizer: tf.Optimizer = createOptimizer(resolved.optimizer, resolved.learningRate);
   try {
     const prompts = dataset.map((e) => e.prompt);
     const scored = scoreResponses(
       reference,
       [...prompts, ...prompts],
       [...dataset.map((e) => e.chosen), ...dataset.map((e) => e.rejected)],
-      {
-        batchSize: resolved.scoreBatchSize,
-      },
+      { batchSize: resolved.scoreBatchSize },
     ).logps;
     const n = dataset.length;
     const rows: PairwiseRow[] = dataset.map((e, i) => ({
@@ -118,59 +115,64 @@ export async function runOfflinePairwise(
       referenceChosenLogp: scored[i] as number,
       referenceRejectedLogp: scored[n + i] as number,
     }));
-    const stepsPerEpoch = Math.ceil(n / resolved.batchSize);
-    let step = 0;
-    let consecutiveBad = 0;
-    for (let epoch = 1; epoch <= resolved.epochs; epoch++) {
-      const order = rng.fork(`epoch-${epoch}`).shuffle(rows.map((_, i) => i));
-      const records: MetricsRecord[] = [];
-      const sums: Record<string, number> = {};
-      let good = 0;
-      for (let b = 0; b < stepsPerEpoch; b++) {
-        const batch = order
-          .slice(b * resolved.batchSize, (b + 1) * resolved.batchSize)
-          .map((i) => rows[i] as PairwiseRow);
-        const result = trainStep({ policy, optimizer, loss, rows: batch });
-        step += 1;
-        if (result.status === 'ok') {
-          consecutiveBad = 0;
-          good += 1;
-          for (const [k, v] of Object.entries(result.metrics)) sums[k] = (sums[k] ?? 0) + v;
-          records.push({ kind: 'step', method: loss.lossId, iteration: epoch, epoch, step, ...result.metrics });
-        } else {
-          const event: TrainerEvent = { type: result.status, iteration: epoch, epoch, step, loss: result.loss };
-          events.push(event);
-          deps.onEvent?.(event);
-          records.push({ kind: 'event', method: loss.lossId, ...event });
-          optimizer.dispose();
-          optimizer = createOptimizer(resolved.optimizer, resolved.learningRate);
-          consecutiveBad += 1;
-          if (consecutiveBad > resolved.maxNonFiniteSteps) {
-            if (directory) await directory.appendMetrics(records);
-            throw new PrefplayError({
-              code: 'numerical',
-              problem: `${consecutiveBad} consecutive steps of ${loss.lossId} gave a non-finite loss or weights (last loss ${result.loss}, epoch ${epoch}, step ${step}); the weights were kept at their last finite values`,
-              hint: 'Lower the learning rate or beta, or check the dataset for extreme log-probabilities',
-            });
-          }
-        }
-        deps.onProgress?.({ epoch, done: b + 1, total: stepsPerEpoch });
-      }
-      const summary: Record<string, number> = {};
-      for (const [k, v] of Object.entries(sums)) summary[k] = v / Math.max(1, good);
-      const entry: IterationSummary = { ...summary, iteration: epoch };
-      epochs.push(entry);
-      if (directory) await directory.appendMetrics([...records, { kind: 'iteration', method: loss.lossId, ...entry }]);
+    const records: MetricsRecord[] = [];
+    let trained: ReturnType<typeof runMinibatchLoop>;
+    try {
+      trained = runMinibatchLoop({
+        policy,
+        loss,
+        rows,
+        ...(deps.extensions ? { extensions: deps.extensions } : {}),
+        epochs: resolved.epochs,
+        firstEpoch: 1,
+        batchSize: resolved.batchSize,
+        optimizer: resolved.optimizer,
+        learningRate: resolved.learningRate,
+        ...(resolved.maxGradNorm !== undefined ? { maxGradNorm: resolved.maxGradNorm } : {}),
+        rng,
+        maxNonFiniteSteps: resolved.maxNonFiniteSteps,
+        run,
+        iteration: 'epoch',
+        startStep: 0,
+        onRecord: (r) => records.push(r),
+        onEvent: (e) => {
+          events.push(e);
+          deps.onEvent?.(e);
+        },
+        onProgress: (done, total) => {
+          const perEpoch = total / resolved.epochs;
+          deps.onProgress?.({
+            epoch: Math.ceil(done / perEpoch),
+            done: done - (Math.ceil(done / perEpoch) - 1) * perEpoch,
+            total: perEpoch,
+          });
+        },
+        now,
+      });
+    } catch (error) {
+      if (store) await store.appendMetrics(records);
+      throw error;
     }
+    const out: MetricsRecord[] = [];
+    trained.epochMetrics.forEach((metrics, i) => {
+      const epoch = i + 1;
+      const entry: IterationSummary = { ...metrics, iteration: epoch };
+      epochs.push(entry);
+      const last = records.filter((r) => r.iteration === epoch);
+      out.push(...last, {
+        kind: 'iteration',
+        run,
+        iteration: epoch,
+        step: last.length > 0 ? (last[last.length - 1] as MetricsRecord).step : 0,
+        time: now().toISOString(),
+        metrics: entry,
+      });
+    });
+    if (store) await store.appendMetrics(out);
   } finally {
-    optimizer.dispose();
     if (ownsReference) reference.dispose();
   }
-  const summary: RunSummary = {
-    methods: { [loss.lossId]: { iterations: epochs } },
-    seeds: [resolved.seed],
-    config: resolved,
-  };
-  if (directory) await directory.writeJson('summary.json', summary);
+  const summary: RunSummary = { methods: { [run]: { iterations: epochs } }, seeds: [resolved.seed], config: resolved };
+  if (store) await store.writeJson('summary.json', summary);
   return { epochs, events, summary };
 }

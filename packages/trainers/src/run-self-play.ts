@@ -1,99 +1,46 @@
 import {
+  type ComponentContextV1,
   createRng,
   type EvaluatorV1,
+  type LossBatchExtensionV1,
   type LossV1,
   type PolicyV1,
   type PreferenceOracleV1,
   PrefplayError,
   type PromptV1,
   parseOptions,
+  prefixErrorField,
   type Rng,
   type SamplerV1,
   type SampleV1,
   type SemanticEncoderV1,
 } from '@prefplay/core';
-import { dpoLoss, ipoLoss, sppoLoss, sSppoLoss } from '@prefplay/losses';
+import { addLossTerms, defaultLossRegistry, repulsionLoss } from '@prefplay/losses';
 import { type Gate, linearRampGate } from '@prefplay/preference';
-import type * as tf from '@tensorflow/tfjs-core';
-import { z } from 'zod';
-import { createOptimizer, optimizerNameSchema } from './create-optimizer.js';
 import { describeDistribution, distributionMetrics } from './distribution.js';
-import { renderReportHtml } from './report-html.js';
-import { type MetricsRecord, openRunDirectory, type RunDirectory } from './run-directory.js';
+import { runMinibatchLoop } from './minibatch-loop.js';
+import type { MetricsRecord, RunStore } from './run-store.js';
 import type { IterationSummary, RunSummary } from './run-summary.js';
-import { selfPlayTargets, upperTriangle } from './self-play-targets.js';
-import { type PairwiseRow, scoreResponses, trainStep } from './train-step.js';
 import {
-  loadLatestTrainerCheckpoint,
-  saveTrainerCheckpoint,
+  type ResolvedSelfPlayConfig,
+  resolveCalibration,
+  type SelfPlayConfig,
+  selfPlayConfigSchema,
+  selfPlayRunName,
+} from './self-play-config.js';
+import { collectSelfPlayIteration } from './self-play-iteration.js';
+import { scoreResponses } from './train-step.js';
+import {
+  decodeTrainerCheckpoint,
+  encodeTrainerCheckpoint,
   type TrainerEvent,
   type TrainerState,
 } from './trainer-checkpoint.js';
 
-export const selfPlayMethods = ['sppo', 's-sppo', 'iterative-dpo', 'iterative-ipo'] as const;
-export type SelfPlayMethod = (typeof selfPlayMethods)[number];
-
-const unit = z.number().min(0).max(1);
-
-export const selfPlayConfigSchema = z
-  .object({
-    method: z.enum(selfPlayMethods),
-    /** Self-play iterations T (each: sample, judge, train, evaluate, checkpoint). */
-    iterations: z.number().int().min(1).max(10_000),
-    /** K, responses sampled per training prompt. */
-    samplesPerPrompt: z.number().int().min(2).max(256).default(4),
-    /** Passes over the iteration's training rows. */
-    epochs: z.number().int().min(1).max(1000).default(1),
-    /** Rows (prompts) per minibatch. */
-    batchSize: z.number().int().min(1).max(4096).default(8),
-    learningRate: z.number().positive().max(10).default(1e-3),
-    optimizer: optimizerNameSchema.default('adam'),
-    seed: z.number().int().default(0),
-    /** Include `M_ii = 1/2` in the win rates `p̂_i` (official SPPO). */
-    includeSelf: z.boolean().default(true),
-    sppo: z
-      .object({
-        convention: z.enum(['two-sided', 'single', 'hard', 'all', 'soft-mean']).default('two-sided'),
-        eta: z.number().positive().default(1),
-        beta: z.number().positive().optional(),
-        baseline: z.enum(['prompt', 'batch']).optional(),
-      })
-      .default({ convention: 'two-sided', eta: 1 }),
-    gate: z
-      .object({
-        /** Defaults to on for `s-sppo`, off otherwise. */
-        enabled: z.boolean().optional(),
-        low: unit.default(0.5),
-        high: unit.default(0.95),
-      })
-      .refine((g) => g.low < g.high, { message: 'gate.low must be below gate.high', path: ['high'] })
-      .default({ low: 0.5, high: 0.95 }),
-    repulsion: z
-      .object({
-        /** Defaults to on for `s-sppo`, off otherwise. */
-        enabled: z.boolean().optional(),
-        lambda: z.number().min(0).default(0.1),
-        margin: z.number().positive().default(1),
-        form: z.enum(['squared-hinge', 'hinge', 'negative-distance']).default('squared-hinge'),
-      })
-      .default({ lambda: 0.1, margin: 1, form: 'squared-hinge' }),
-    dpo: z.object({ beta: z.number().positive().default(0.1) }).default({ beta: 0.1 }),
-    ipo: z
-      .object({ beta: z.number().positive().default(0.1), perToken: z.boolean().default(false) })
-      .default({ beta: 0.1, perToken: false }),
-    /** Consecutive non-finite steps tolerated before the run stops with a `numerical` error. */
-    maxNonFiniteSteps: z.number().int().min(0).default(3),
-    /** Evaluate the starting policy as iteration 0. */
-    evaluateInitial: z.boolean().default(true),
-    /** Samples per held-out prompt for evaluation. */
-    evaluationSamplesPerPrompt: z.number().int().min(1).max(256).default(4),
-    /** Rows per forward pass when scoring without gradients. */
-    scoreBatchSize: z.number().int().min(1).default(32),
-  })
-  .strict();
-
-export type SelfPlayConfig = z.input<typeof selfPlayConfigSchema>;
-export type ResolvedSelfPlayConfig = z.output<typeof selfPlayConfigSchema>;
+/** Builds a loss from `{ name, options }`; `defaultLossRegistry` and `createLossRegistry(...)` are ones. */
+export type LossResolver = {
+  createFromConfig(name: string, options?: unknown, context?: ComponentContextV1): LossV1;
+};
 
 /** Progress of a run, for progress bars. */
 export type TrainerProgress = {
@@ -113,28 +60,35 @@ export type SelfPlayDeps = {
   readonly trainPrompts: readonly PromptV1[];
   /** Held-out prompts for the evaluators. */
   readonly evalPrompts?: readonly PromptV1[];
-  /** Semantic encoder for `s_ij`; needed when the gate is on, optional otherwise. */
+  /** Semantic encoder for `s_ij`; needed when calibration is on. */
   readonly encoder?: SemanticEncoderV1;
-  /** Replaces the linear-ramp gate built from `config.gate`. */
+  /** Replaces the linear-ramp gate built from `config.calibration.gate`. */
   readonly gate?: Gate;
-  /** Replaces the loss built from the method's config. */
-  readonly loss?: LossV1;
+  /** Where `config.loss.name` is looked up (default `defaultLossRegistry`). */
+  readonly losses?: LossResolver;
+  /** Batch extensions the loss may ask for by name (`LossV1.requiresExtensions`). */
+  readonly extensions?: Readonly<Record<string, LossBatchExtensionV1>>;
   readonly evaluators?: readonly EvaluatorV1[];
   /** Baseline samples on `evalPrompts` (defaults to the samples of iteration 0). */
   readonly baselineSamples?: readonly (readonly SampleV1[])[];
-  /** Directory for config, metrics, checkpoints, summary and report. */
-  readonly runDirectory?: string;
-  /** Continue from the newest checkpoint in `runDirectory`. */
+  /** Where config, metrics, checkpoints and the summary go (e.g. `openRunDirectory(path)`). */
+  readonly store?: RunStore;
+  /** Continue from the newest checkpoint in `store`. */
   readonly resume?: boolean;
+  /** Environment handed to loss factories (`ComponentContextV1.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   readonly onProgress?: (progress: TrainerProgress) => void;
   readonly onEvent?: (event: TrainerEvent) => void;
   /** Called after each iteration with its summary. */
   readonly onIteration?: (summary: IterationSummary) => void;
   readonly signal?: AbortSignal;
+  /** Clock of the metrics records' `time` (replaceable in tests). */
+  readonly now?: () => Date;
 };
 
 export type SelfPlayResult = {
-  readonly method: string;
+  /** The run's label (`selfPlayRunName`). */
+  readonly run: string;
   readonly config: ResolvedSelfPlayConfig;
   readonly iterations: readonly IterationSummary[];
   readonly events: readonly TrainerEvent[];
@@ -144,36 +98,25 @@ export type SelfPlayResult = {
   readonly summary: RunSummary;
 };
 
-/** Whether the gate and the repulsion term are on, after the method's defaults. */
-export function resolveCalibration(config: ResolvedSelfPlayConfig): { gate: boolean; repulsion: boolean } {
-  const isS = config.method === 's-sppo';
-  return { gate: config.gate.enabled ?? isS, repulsion: config.repulsion.enabled ?? isS };
-}
-
-/** The loss a self-play config trains with. */
-export function selfPlayLoss(config: ResolvedSelfPlayConfig): LossV1 {
-  const sppo = {
-    convention: config.sppo.convention,
-    eta: config.sppo.eta,
-    ...(config.sppo.beta !== undefined ? { beta: config.sppo.beta } : {}),
-    ...(config.sppo.baseline !== undefined ? { baseline: config.sppo.baseline } : {}),
-  };
-  switch (config.method) {
-    case 'sppo':
-      return sppoLoss(sppo);
-    case 's-sppo':
-      return resolveCalibration(config).repulsion
-        ? sSppoLoss({
-            sppo,
-            repulsion: { margin: config.repulsion.margin, form: config.repulsion.form },
-            lambda: config.repulsion.lambda,
-          })
-        : sppoLoss(sppo);
-    case 'iterative-dpo':
-      return dpoLoss({ beta: config.dpo.beta });
-    case 'iterative-ipo':
-      return ipoLoss({ beta: config.ipo.beta, perToken: config.ipo.perToken });
+/** The loss a self-play config trains with: the named loss, plus λ·repulsion when repulsion is on. */
+export function buildSelfPlayLoss(
+  config: ResolvedSelfPlayConfig,
+  losses: LossResolver = defaultLossRegistry,
+  env: Readonly<Record<string, string | undefined>> = {},
+): LossV1 {
+  let base: LossV1;
+  try {
+    base = losses.createFromConfig(config.loss.name, config.loss.options, { where: 'loss', env });
+  } catch (error) {
+    throw prefixErrorField(error, config.loss.options === undefined ? ['loss'] : ['loss', 'options']);
   }
+  const repulsion = config.repulsion;
+  if (repulsion?.enabled !== true) return base;
+  return addLossTerms(
+    base,
+    [{ loss: repulsionLoss({ margin: repulsion.margin, form: repulsion.form }), weight: repulsion.lambda }],
+    `${base.lossId}+repulsion`,
+  );
 }
 
 function seedOf(rng: Rng): number {
@@ -190,19 +133,22 @@ function sameConfig(a: unknown, b: unknown): boolean {
 }
 
 /**
- * Iterative self-play preference optimisation (SPPO, S-SPPO, iterative DPO / IPO).
+ * Iterative self-play preference optimisation (SPPO, S-SPPO, iterative DPO / IPO, or any
+ * registered loss).
  *
- * Each iteration t: snapshot `π_t` as the frozen reference; sample K responses per training prompt
- * from the policy; judge them into a K×K matrix per prompt (checked constant-sum); optionally
- * calibrate it with the semantic gate; take win-rate targets, chosen and rejected; score them once
- * under `π_t`; train `epochs` passes of minibatches; evaluate; checkpoint. All randomness comes from
- * `createRng(seed)` forked per (iteration, purpose), and each iteration starts a fresh optimiser,
- * so resuming from a checkpoint reproduces an uninterrupted run.
+ * Each iteration t: snapshot `π_t` as the frozen reference; collect the iteration's data
+ * (`collectSelfPlayIteration`: sample, judge, calibrate, targets, reference log-probs); train
+ * `epochs` passes of minibatches (`runMinibatchLoop`); evaluate on held-out prompts with a seed
+ * of the iteration's own; checkpoint into the store. All randomness comes from `createRng(seed)`
+ * forked per (iteration, purpose), and each iteration starts a fresh optimiser, so a resumed run
+ * ends identical to an uninterrupted one.
  */
 export async function runSelfPlay(config: SelfPlayConfig, deps: SelfPlayDeps): Promise<SelfPlayResult> {
   const resolved = parseOptions(selfPlayConfigSchema, config, { what: 'self-play config', code: 'invalid-config' });
-  const { policy, sampler, oracle } = deps;
+  const { policy, sampler, oracle, store } = deps;
   const calibration = resolveCalibration(resolved);
+  const run = selfPlayRunName(resolved);
+  const now = deps.now ?? (() => new Date());
   if (deps.trainPrompts.length === 0) {
     throw new PrefplayError({
       code: 'invalid-input',
@@ -213,47 +159,55 @@ export async function runSelfPlay(config: SelfPlayConfig, deps: SelfPlayDeps): P
   if (calibration.gate && deps.encoder === undefined) {
     throw new PrefplayError({
       code: 'invalid-config',
-      problem: `the semantic gate of ${resolved.method} needs a semantic encoder`,
-      where: { field: 'gate.enabled' },
-      hint: 'Pass deps.encoder (e.g. tfidfEncoder() or policyHiddenEncoder(policy)) or set gate.enabled to false',
+      problem: `the semantic gate of ${run} needs a semantic encoder`,
+      where: { field: 'calibration' },
+      hint: 'Pass deps.encoder (e.g. tfidfEncoder() or policyHiddenEncoder(policy)) or disable calibration',
     });
   }
-  const gate = calibration.gate
-    ? (deps.gate ?? linearRampGate({ low: resolved.gate.low, high: resolved.gate.high }))
-    : undefined;
-  const loss = deps.loss ?? selfPlayLoss(resolved);
-  const method = resolved.method;
-  const root = createRng(resolved.seed);
+  const gate = calibration.gate ? (deps.gate ?? linearRampGate(resolved.calibration?.gate)) : undefined;
+  const loss = buildSelfPlayLoss(resolved, deps.losses, deps.env);
   const evalPrompts = deps.evalPrompts ?? [];
+  const signal = deps.signal ? { signal: deps.signal } : {};
 
-  let directory: RunDirectory | undefined;
+  let root = createRng(resolved.seed);
   let iterations: IterationSummary[] = [];
   let events: TrainerEvent[] = [];
   let evaluationSamples: (readonly (readonly SampleV1[])[])[] = [];
   let start = 1;
+  let step = 0;
   let initialDone = false;
-  if (deps.runDirectory !== undefined) {
-    directory = await openRunDirectory(deps.runDirectory);
-    const previous = deps.resume ? await loadLatestTrainerCheckpoint(directory.checkpointsPath, policy) : undefined;
-    if (previous !== undefined) {
-      if (previous.method !== method || !sameConfig(previous.config, resolved)) {
+  if (store !== undefined) {
+    const latest = await store.latestCheckpoint();
+    if (latest !== undefined && deps.resume !== true) {
+      throw new PrefplayError({
+        code: 'invalid-config',
+        problem: `${store.name} already holds a run (checkpoint of iteration ${latest.iteration})`,
+        where: { file: store.name },
+        hint: 'Resume it (resume: true, or --resume) or use a fresh run store',
+      });
+    }
+    if (latest !== undefined) {
+      const previous = decodeTrainerCheckpoint(latest, policy);
+      if (previous.run !== run || !sameConfig(previous.config, resolved)) {
         throw new PrefplayError({
           code: 'invalid-config',
-          problem: `the run in ${deps.runDirectory} was started with a different config`,
-          where: { file: `${deps.runDirectory}/config.json` },
+          problem: `the run in ${store.name} was started with a different config`,
+          where: { file: store.name },
           hint: 'Resume with the same config (only iterations may grow) or use a new run directory',
         });
       }
+      root = createRng({ state: previous.rngState });
       iterations = previous.iterations.slice();
       events = previous.events.slice();
       evaluationSamples = previous.evaluationSamples.slice();
       start = previous.iteration + 1;
+      step = previous.step;
       initialDone = true;
-      await directory.truncateMetrics(previous.iteration);
+      await store.truncateMetrics(previous.iteration);
     } else {
-      await directory.truncateMetrics(-1);
+      await store.truncateMetrics(-1);
     }
-    await directory.writeConfig(resolved);
+    await store.writeConfig(resolved);
   }
 
   const progress = (phase: TrainerProgress['phase'], iteration: number, done: number, total: number) =>
@@ -269,12 +223,13 @@ export async function runSelfPlay(config: SelfPlayConfig, deps: SelfPlayDeps): P
     const samples = await sampler.doSample({
       prompts: evalPrompts,
       samplesPerPrompt: resolved.evaluationSamplesPerPrompt,
-      seed: seedOf(root.fork('evaluation')),
-      ...(deps.signal ? { signal: deps.signal } : {}),
+      seed: seedOf(root.fork(`evaluation-${iteration}`)),
+      ...signal,
     });
     evaluationSamples[iteration] = samples;
     if (baselineSamples === undefined) baselineSamples = samples;
     const out: Record<string, number> = {};
+    const evaluatorSeed = seedOf(root.fork(`evaluators-${iteration}`));
     for (const evaluator of deps.evaluators ?? []) {
       const result = await evaluator.doEvaluate({
         iteration,
@@ -282,8 +237,9 @@ export async function runSelfPlay(config: SelfPlayConfig, deps: SelfPlayDeps): P
         samples,
         baselineSamples,
         policy,
+        seed: evaluatorSeed,
         ...(reference ? { reference } : {}),
-        ...(deps.signal ? { signal: deps.signal } : {}),
+        ...signal,
       });
       Object.assign(out, result);
     }
@@ -291,25 +247,28 @@ export async function runSelfPlay(config: SelfPlayConfig, deps: SelfPlayDeps): P
     return out;
   };
 
-  const finish = async (iteration: number, summary: IterationSummary, extra: MetricsRecord[]) => {
+  const finish = async (iteration: number, summary: IterationSummary, records: MetricsRecord[]) => {
     iterations[iteration] = summary;
     deps.onIteration?.(summary);
-    if (directory !== undefined) {
-      await directory.appendMetrics([...extra, { kind: 'iteration', method, ...summary }]);
-      progress('checkpoint', iteration, 0, 1);
-      const state: TrainerState = {
-        formatVersion: 1,
-        method,
-        iteration,
-        rngState: root.state(),
-        config: resolved,
-        iterations,
-        events,
-        evaluationSamples,
-      };
-      await saveTrainerCheckpoint(directory.checkpointsPath, policy, state);
-      progress('checkpoint', iteration, 1, 1);
-    }
+    if (store === undefined) return;
+    await store.appendMetrics([
+      ...records,
+      { kind: 'iteration', run, iteration, step, time: now().toISOString(), metrics: summary },
+    ]);
+    progress('checkpoint', iteration, 0, 1);
+    const state: TrainerState = {
+      formatVersion: 2,
+      run,
+      iteration,
+      step,
+      rngState: root.state(),
+      config: resolved,
+      iterations,
+      events,
+      evaluationSamples,
+    };
+    await store.saveCheckpoint(iteration, encodeTrainerCheckpoint(policy, state));
+    progress('checkpoint', iteration, 1, 1);
   };
 
   if (resolved.evaluateInitial && !initialDone) {
@@ -322,188 +281,92 @@ export async function runSelfPlay(config: SelfPlayConfig, deps: SelfPlayDeps): P
     const rng = root.fork(`iteration-${t}`);
     const reference = policy.doSnapshot();
     try {
-      // 1. sample K responses per training prompt from π_t
-      progress('sample', t, 0, 1);
-      const samples = await sampler.doSample({
+      const data = await collectSelfPlayIteration({
+        reference,
+        sampler,
+        oracle,
+        ...(deps.encoder ? { encoder: deps.encoder } : {}),
+        ...(gate ? { gate } : {}),
+        loss,
         prompts: deps.trainPrompts,
         samplesPerPrompt: resolved.samplesPerPrompt,
+        includeSelf: resolved.includeSelf,
         seed: seedOf(rng.fork('sample')),
-        ...(deps.signal ? { signal: deps.signal } : {}),
+        scoreBatchSize: resolved.scoreBatchSize,
+        ...signal,
+        onProgress: (phase, done, total) => progress(phase, t, done, total),
       });
-      progress('sample', t, 1, 1);
-      // 2. judge, calibrate, targets
-      const similarities: number[] = [];
-      const gateValues: number[] = [];
-      const pairPreferences: number[] = [];
-      const targets = [];
-      for (let p = 0; p < deps.trainPrompts.length; p++) {
-        checkAbort();
-        const prompt = deps.trainPrompts[p] as PromptV1;
-        const responses = samples[p] ?? [];
-        if (responses.length !== resolved.samplesPerPrompt) {
-          throw new PrefplayError({
-            code: 'invalid-input',
-            problem: `sampler ${sampler.samplerId} returned ${responses.length} responses for prompt ${prompt.id}, expected ${resolved.samplesPerPrompt}`,
-          });
-        }
-        const matrix = await oracle.doCompare({
-          prompt,
-          responses,
-          ...(deps.signal ? { signal: deps.signal } : {}),
-        });
-        const embeddings =
-          deps.encoder !== undefined
-            ? await deps.encoder.doEncode({ responses, prompt, ...(deps.signal ? { signal: deps.signal } : {}) })
-            : undefined;
-        const target = selfPlayTargets({
-          matrix,
-          ...(embeddings ? { embeddings } : {}),
-          ...(gate ? { gate } : {}),
-          includeSelf: resolved.includeSelf,
-          where: `oracle ${oracle.oracleId}, prompt ${prompt.id}`,
-        });
-        if (target.similarity) similarities.push(...upperTriangle(target.similarity));
-        if (target.gateValues) gateValues.push(...upperTriangle(target.gateValues));
-        pairPreferences.push(target.pairPreference);
-        targets.push({ prompt, responses, target });
-        progress('judge', t, p + 1, deps.trainPrompts.length);
-      }
-      // 3. reference log-probs under π_t, once
-      const perResponse = loss.requires.some((f) => f === 'policyLogps' || f === 'referenceLogps' || f === 'winRates');
-      const chosenTokens = targets.map((e) => (e.responses[e.target.chosen] as SampleV1).tokens);
-      const rejectedTokens = targets.map((e) => (e.responses[e.target.rejected] as SampleV1).tokens);
-      const promptTokens = targets.map((e) => e.prompt.tokens);
-      const referencePairs = scoreResponses(
-        reference,
-        [...promptTokens, ...promptTokens],
-        [...chosenTokens, ...rejectedTokens],
-        {
-          batchSize: resolved.scoreBatchSize,
-        },
-      ).logps;
-      const referenceAll = perResponse
-        ? scoreResponses(
-            reference,
-            targets.flatMap((e) => e.responses.map(() => e.prompt.tokens)),
-            targets.flatMap((e) => e.responses.map((r) => r.tokens)),
-            { batchSize: resolved.scoreBatchSize },
-          ).logps
-        : [];
-      const n = targets.length;
-      const k = resolved.samplesPerPrompt;
-      const rows: PairwiseRow[] = targets.map((e, i) => ({
-        prompt: e.prompt.tokens,
-        chosen: chosenTokens[i] as readonly number[],
-        rejected: rejectedTokens[i] as readonly number[],
-        referenceChosenLogp: referencePairs[i] as number,
-        referenceRejectedLogp: referencePairs[n + i] as number,
-        chosenWinRate: e.target.chosenWinRate,
-        rejectedWinRate: e.target.rejectedWinRate,
-        pairPreference: e.target.pairPreference,
-        ...(perResponse
-          ? {
-              responses: e.responses.map((r) => r.tokens),
-              referenceLogps: referenceAll.slice(i * k, (i + 1) * k),
-              winRates: e.target.winRates,
-            }
-          : {}),
-      }));
-      // 4. E epochs of minibatches
-      const stepRecords: MetricsRecord[] = [];
-      const losses: number[] = [];
-      const stepsPerEpoch = Math.ceil(n / resolved.batchSize);
-      const totalSteps = stepsPerEpoch * resolved.epochs;
-      let optimizer: tf.Optimizer = createOptimizer(resolved.optimizer, resolved.learningRate);
-      let consecutiveBad = 0;
-      let step = 0;
+      const records: MetricsRecord[] = [];
+      let trained: ReturnType<typeof runMinibatchLoop>;
       try {
-        for (let epoch = 0; epoch < resolved.epochs; epoch++) {
-          const order = rng.fork(`epoch-${epoch}`).shuffle(rows.map((_, i) => i));
-          for (let b = 0; b < stepsPerEpoch; b++) {
-            checkAbort();
-            const batchRows = order
-              .slice(b * resolved.batchSize, (b + 1) * resolved.batchSize)
-              .map((i) => rows[i] as PairwiseRow);
-            const result = trainStep({ policy, optimizer, loss, rows: batchRows });
-            step += 1;
-            if (result.status === 'ok') {
-              consecutiveBad = 0;
-              losses.push(result.loss);
-              stepRecords.push({
-                kind: 'step',
-                method,
-                iteration: t,
-                epoch,
-                step,
-                learning_rate: resolved.learningRate,
-                ...result.metrics,
-              });
-            } else {
-              const event: TrainerEvent = { type: result.status, iteration: t, epoch, step, loss: result.loss };
-              events.push(event);
-              deps.onEvent?.(event);
-              stepRecords.push({ kind: 'event', method, ...event });
-              optimizer.dispose();
-              optimizer = createOptimizer(resolved.optimizer, resolved.learningRate);
-              consecutiveBad += 1;
-              if (consecutiveBad > resolved.maxNonFiniteSteps) {
-                if (directory !== undefined) await directory.appendMetrics(stepRecords);
-                throw new PrefplayError({
-                  code: 'numerical',
-                  problem: `${consecutiveBad} consecutive training steps of ${method} gave a non-finite loss or weights (last loss ${result.loss}, iteration ${t}, epoch ${epoch}, step ${step}); the weights were kept at their last finite values`,
-                  hint: 'Lower the learning rate, eta or beta, or check the oracle and reference log-probs for extreme values',
-                });
-              }
-            }
-            progress('train', t, step, totalSteps);
-          }
-        }
-      } finally {
-        optimizer.dispose();
+        trained = runMinibatchLoop({
+          policy,
+          loss,
+          rows: data.rows,
+          ...(deps.extensions ? { extensions: deps.extensions } : {}),
+          epochs: resolved.epochs,
+          batchSize: resolved.batchSize,
+          optimizer: resolved.optimizer,
+          learningRate: resolved.learningRate,
+          ...(resolved.maxGradNorm !== undefined ? { maxGradNorm: resolved.maxGradNorm } : {}),
+          rng,
+          maxNonFiniteSteps: resolved.maxNonFiniteSteps,
+          run,
+          iteration: t,
+          startStep: step,
+          onRecord: (r) => records.push(r),
+          onEvent: (e) => {
+            events.push(e);
+            deps.onEvent?.(e);
+          },
+          onProgress: (done, total) => progress('train', t, done, total),
+          checkAbort,
+          now,
+        });
+      } catch (error) {
+        if (store !== undefined) await store.appendMetrics(records);
+        throw error;
       }
-      // 5. what training did to chosen and rejected, relative to π_t
-      const after = scoreResponses(policy, [...promptTokens, ...promptTokens], [...chosenTokens, ...rejectedTokens], {
-        batchSize: resolved.scoreBatchSize,
-        hidden: true,
-      });
-      const chosenChange = chosenTokens.map((_, i) => (after.logps[i] as number) - (referencePairs[i] as number));
-      const rejectedChange = rejectedTokens.map(
-        (_, i) => (after.logps[n + i] as number) - (referencePairs[n + i] as number),
+      step = trained.step;
+      // what training did to chosen and rejected, relative to π_t
+      const n = data.rows.length;
+      const promptTokens = data.rows.map((r) => r.prompt);
+      const after = scoreResponses(
+        policy,
+        [...promptTokens, ...promptTokens],
+        [...data.rows.map((r) => r.chosen), ...data.rows.map((r) => r.rejected)],
+        { batchSize: resolved.scoreBatchSize, hidden: true },
       );
+      const chosenChange = data.rows.map((r, i) => (after.logps[i] as number) - r.referenceChosenLogp);
+      const rejectedChange = data.rows.map((r, i) => (after.logps[n + i] as number) - r.referenceRejectedLogp);
       const distances = after.hidden
-        ? chosenTokens.map((_, i) => {
+        ? data.rows.map((_, i) => {
             const a = after.hidden?.[i] as number[];
             const c = after.hidden?.[n + i] as number[];
             return Math.sqrt(a.reduce((s, v, j) => s + (v - (c[j] as number)) ** 2, 0));
           })
         : [];
       const trainMetrics: Record<string, number> = {
-        'train/loss': mean(losses),
-        'train/steps': losses.length,
+        'train/loss': mean(trained.losses),
+        'train/steps': trained.losses.length,
         'logps/chosen_change': mean(chosenChange),
         'logps/rejected_change': mean(rejectedChange),
-        ...distributionMetrics('targets/pair_preference', describeDistribution(pairPreferences)),
-        ...(similarities.length > 0 ? distributionMetrics('similarity', describeDistribution(similarities)) : {}),
-        ...(gateValues.length > 0 ? distributionMetrics('gate', describeDistribution(gateValues)) : {}),
+        ...distributionMetrics('targets/pair_preference', describeDistribution(data.pairPreferences)),
+        ...(data.similarities.length > 0
+          ? distributionMetrics('similarity', describeDistribution(data.similarities))
+          : {}),
+        ...(data.gateValues.length > 0 ? distributionMetrics('gate', describeDistribution(data.gateValues)) : {}),
         ...(distances.length > 0 ? distributionMetrics('latent_distance', describeDistribution(distances)) : {}),
       };
-      // 6. evaluate and checkpoint
       const evaluation = await evaluate(t, reference);
-      await finish(t, { ...trainMetrics, ...evaluation, iteration: t }, stepRecords);
+      await finish(t, { ...trainMetrics, ...evaluation, iteration: t }, records);
     } finally {
       reference.dispose();
     }
   }
 
   const compact = iterations.filter((s): s is IterationSummary => s !== undefined);
-  const summary: RunSummary = {
-    methods: { [method]: { iterations: compact } },
-    seeds: [resolved.seed],
-    config: resolved,
-  };
-  if (directory !== undefined) {
-    await directory.writeJson('summary.json', summary);
-    await directory.writeText('report.html', renderReportHtml(summary));
-  }
-  return { method, config: resolved, iterations: compact, events, evaluationSamples, summary };
+  const summary: RunSummary = { methods: { [run]: { iterations: compact } }, seeds: [resolved.seed], config: resolved };
+  if (store !== undefined) await store.writeJson('summary.json', summary);
+  return { run, config: resolved, iterations: compact, events, evaluationSamples, summary };
 }

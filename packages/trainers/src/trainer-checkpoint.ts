@@ -1,15 +1,30 @@
-import { join } from 'node:path';
 import { type PolicyV1, PrefplayError, type RngState, type SampleV1 } from '@prefplay/core';
-import { loadCheckpoint, saveCheckpoint } from '@prefplay/policies';
-import { checkpointFileName, listCheckpoints } from './run-directory.js';
+import { decodeCheckpoint, encodeCheckpoint } from '@prefplay/policies';
+import type { StoredCheckpoint } from './run-store.js';
 import type { IterationSummary } from './run-summary.js';
 
-/** Trainer state stored beside the policy in each checkpoint (no optimiser state: each iteration starts a fresh one). */
+/** Something a user should know about: a skipped or undone step. */
+export type TrainerEvent = {
+  readonly type: 'non-finite-loss' | 'non-finite-weights';
+  readonly iteration: number;
+  readonly epoch: number;
+  /** Global optimiser step. */
+  readonly step: number;
+  readonly loss: number;
+};
+
+/**
+ * Trainer state stored beside the policy in each checkpoint (no optimiser state: each iteration
+ * starts a fresh one). The checkpoint's CRC-32 covers it.
+ */
 export type TrainerState = {
-  readonly formatVersion: 1;
-  readonly method: string;
+  readonly formatVersion: 2;
+  /** The run's label. */
+  readonly run: string;
   /** Last completed iteration. */
   readonly iteration: number;
+  /** Global optimiser steps taken so far. */
+  readonly step: number;
   readonly rngState: RngState;
   /** The resolved config, to refuse resuming under a different one. */
   readonly config: unknown;
@@ -19,42 +34,24 @@ export type TrainerState = {
   readonly evaluationSamples: readonly (readonly (readonly SampleV1[])[])[];
 };
 
-/** Something a user should know about: a skipped or undone step. */
-export type TrainerEvent = {
-  readonly type: 'non-finite-loss' | 'non-finite-weights';
-  readonly iteration: number;
-  readonly epoch: number;
-  readonly step: number;
-  readonly loss: number;
-};
-
-/** Writes policy weights and trainer state for `iteration`, atomically. */
-export async function saveTrainerCheckpoint(
-  checkpointsPath: string,
-  policy: PolicyV1,
-  state: TrainerState,
-): Promise<string> {
-  const path = join(checkpointsPath, checkpointFileName(state.iteration));
-  await saveCheckpoint(path, { policy: policy.doSaveState(), metadata: { trainer: state } });
-  return path;
+/** Checkpoint bytes with the policy's weights and the trainer state. */
+export function encodeTrainerCheckpoint(policy: PolicyV1, state: TrainerState): Uint8Array {
+  return encodeCheckpoint({ policy: policy.doSaveState(), metadata: { trainer: state } });
 }
 
-/** Loads the newest checkpoint of a run into `policy`; undefined when there is none. */
-export async function loadLatestTrainerCheckpoint(
-  checkpointsPath: string,
-  policy: PolicyV1,
-): Promise<TrainerState | undefined> {
-  const all = await listCheckpoints(checkpointsPath);
-  const latest = all[all.length - 1];
-  if (latest === undefined) return undefined;
-  const checkpoint = await loadCheckpoint(latest.path);
+/** Loads a stored trainer checkpoint into `policy` and returns its trainer state. */
+export function decodeTrainerCheckpoint(stored: StoredCheckpoint, policy: PolicyV1): TrainerState {
+  const checkpoint = decodeCheckpoint(stored.bytes, stored.name);
   const trainer = checkpoint.metadata.trainer as TrainerState | undefined;
-  if (trainer === undefined || trainer.formatVersion !== 1) {
+  if (trainer === undefined || trainer.formatVersion !== 2 || trainer.iteration !== stored.iteration) {
     throw new PrefplayError({
       code: 'invalid-checkpoint',
-      problem: 'the checkpoint holds no trainer state',
-      where: { file: latest.path, field: 'metadata.trainer' },
-      hint: 'Resume only from checkpoints written by runSelfPlay, or start a fresh run directory',
+      problem:
+        trainer === undefined
+          ? 'the checkpoint holds no trainer state'
+          : `the checkpoint's trainer state (format ${trainer.formatVersion}, iteration ${trainer.iteration}) does not match the file (iteration ${stored.iteration})`,
+      where: { file: stored.name, field: 'metadata.trainer' },
+      hint: 'Resume only from checkpoints written by this version of runSelfPlay, or start a fresh run directory',
     });
   }
   policy.doLoadState(checkpoint.policy);

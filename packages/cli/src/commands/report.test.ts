@@ -29,12 +29,28 @@ beforeAll(() => {
   };
   writeFileSync(join(dir, 'a', 'summary.json'), JSON.stringify(summary));
   mkdirSync(join(dir, 'b'));
-  const lines = [
-    { kind: 'step', method: 'sppo', iteration: 1, 'loss/total': 0.2 },
-    { kind: 'iteration', method: 'sppo', iteration: 0, winRateVsBase: 0.5 },
-    { kind: 'iteration', method: 'sppo', iteration: 1, winRateVsBase: 0.58 },
+  const time = '2026-01-01T00:00:00.000Z';
+  const lines = (sppo: number[]) => [
+    { kind: 'step', run: 'sppo', iteration: 1, step: 1, time, epoch: 0, loss: 0.2, grad_norm: 1, learning_rate: 0.1 },
+    ...sppo.map((w, iteration) => ({
+      kind: 'iteration',
+      run: 'sppo',
+      iteration,
+      step: iteration,
+      time,
+      metrics: { iteration, winRateVsBase: w },
+    })),
   ];
-  writeFileSync(join(dir, 'b', 'metrics.jsonl'), `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+  const jsonl = (records: unknown[]) => `${records.map((l) => JSON.stringify(l)).join('\n')}\n`;
+  writeFileSync(join(dir, 'b', 'metrics.jsonl'), jsonl(lines([0.5, 0.58])));
+  // an interrupted experiment: no summary yet; seed 1 finished iteration 2, seed 2 only iteration 1
+  for (const [seed, values] of [
+    [1, [0.5, 0.6, 0.7]],
+    [2, [0.5, 0.4]],
+  ] as const) {
+    mkdirSync(join(dir, 'd', `seed-${seed}`, 'sppo'), { recursive: true });
+    writeFileSync(join(dir, 'd', `seed-${seed}`, 'sppo', 'metrics.jsonl'), jsonl(lines([...values])));
+  }
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -55,5 +71,13 @@ describe('prefplay report', () => {
     mkdirSync(join(dir, 'c'));
     expect(await main(['report', 'c'], empty)).toBe(2);
     expect(empty.err).toMatch(/neither summary\.json nor metrics\.jsonl/);
+  });
+
+  it('renders the complete iterations of an interrupted experiment from its per-seed runs', async () => {
+    const io = captureIo(dir);
+    expect(await main(['report', 'd'], io)).toBe(0);
+    // iterations 0 and 1 are complete in both seeds: the mean at iteration 1 is (0.6 + 0.4) / 2
+    expect(io.out).toMatch(/sppo\s+1\s+0\.500/);
+    expect(readFileSync(join(dir, 'd', 'report.html'), 'utf8')).toContain('<polyline');
   });
 });

@@ -1,24 +1,22 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PrefplayError, writeFileAtomic } from '@prefplay/core';
-import {
-  formatFinalTable,
-  type IterationSummary,
-  type RunSummary,
-  readMetricsFile,
-  renderReportHtml,
-} from '@prefplay/trainers';
+import { PrefplayError } from '@prefplay/core';
+import { writeFileAtomic } from '@prefplay/core/node';
+import { type IterationSummary, type MethodSummary, meanOverSeeds, type RunSummary } from '@prefplay/trainers';
+import { readMetricsFile } from '@prefplay/trainers/node';
 import { z } from 'zod';
 import { type Command, exitCodes } from '../command.js';
+import { formatFinalTable, renderReportHtml } from '../report-html.js';
 import { experimentReportLayout } from '../report-layout.js';
 
 const help = `Usage: prefplay report RUN_DIR
 
 Rebuilds RUN_DIR/report.html (one self-contained page with inline SVG plots, one line per method,
-and the final table) from RUN_DIR/summary.json, or from RUN_DIR/metrics.jsonl when there is no
-summary yet (e.g. a run that was interrupted). Prints the final table.
+and the final table) from RUN_DIR/summary.json; when there is no summary yet (a run that was
+interrupted), from RUN_DIR/metrics.jsonl or, for an experiment, from the iterations that every
+seed completed in RUN_DIR/seed-*/<method>/metrics.jsonl. Prints the final table.
 `;
 
 const iterationSchema = z.looseObject({ iteration: z.number() });
@@ -40,18 +38,46 @@ export async function summaryFromMetrics(path: string): Promise<RunSummary> {
   const methods: Record<string, IterationSummary[]> = {};
   for (const record of records) {
     if (record.kind !== 'iteration') continue;
-    const { kind: _kind, method, ...rest } = record;
     const numbers: Record<string, number> = {};
-    for (const [k, v] of Object.entries(rest)) if (typeof v === 'number') numbers[k] = v;
-    const rows = methods[method] ?? [];
+    for (const [k, v] of Object.entries(record.metrics)) if (typeof v === 'number') numbers[k] = v;
+    const rows = methods[record.run] ?? [];
     rows.push({ ...numbers, iteration: record.iteration });
-    methods[method] = rows;
+    methods[record.run] = rows;
   }
   return {
     methods: Object.fromEntries(Object.entries(methods).map(([m, rows]) => [m, { iterations: rows }])),
     seeds: [],
     config: null,
   };
+}
+
+/**
+ * The summary of an experiment directory that has none yet (an interrupted run): each
+ * `seed-N/<method>/metrics.jsonl`, keeping for each method the iterations every seed completed,
+ * averaged over seeds.
+ */
+export async function summaryFromRunTree(root: string): Promise<RunSummary | undefined> {
+  const seedDirs = (await readdir(root, { withFileTypes: true }))
+    .filter((e) => e.isDirectory() && /^seed-\d+$/.test(e.name))
+    .map((e) => e.name)
+    .sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
+  const perMethod: Record<string, IterationSummary[][]> = {};
+  for (const seedDir of seedDirs) {
+    for (const entry of await readdir(join(root, seedDir), { withFileTypes: true })) {
+      const path = join(root, seedDir, entry.name, 'metrics.jsonl');
+      if (!entry.isDirectory() || !existsSync(path)) continue;
+      const summary = await summaryFromMetrics(path);
+      for (const [name, method] of Object.entries(summary.methods)) {
+        perMethod[name] ??= [];
+        perMethod[name].push([...method.iterations]);
+      }
+    }
+  }
+  const names = Object.keys(perMethod);
+  if (names.length === 0) return undefined;
+  const methods: Record<string, MethodSummary> = {};
+  for (const name of names) methods[name] = { iterations: meanOverSeeds(perMethod[name] ?? []) };
+  return { methods, seeds: seedDirs.map((d) => Number(d.slice(5))), config: null };
 }
 
 export const reportCommand: Command = {
@@ -98,6 +124,8 @@ export const reportCommand: Command = {
       summary = parsed.data as RunSummary;
     } else if (existsSync(metricsPath)) {
       summary = await summaryFromMetrics(metricsPath);
+    } else if (existsSync(root) && (await summaryFromRunTree(root)) !== undefined) {
+      summary = (await summaryFromRunTree(root)) as RunSummary;
     } else {
       throw new PrefplayError({
         code: 'invalid-input',

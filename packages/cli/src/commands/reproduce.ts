@@ -1,8 +1,11 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeBackend, initBackend, PrefplayError, parseOptions } from '@prefplay/core';
+import { PrefplayError, parseOptions } from '@prefplay/core';
+import { describeBackend, initBackend } from '@prefplay/core/node';
 import { type Command, exitCodes } from '../command.js';
-import { type ExperimentConfig, experimentConfigSchema, runSyntheticExperiment } from '../synthetic-experiment.js';
+import { type ExperimentConfig, experimentConfigSchema } from '../experiment-config.js';
+import { runDirectoryMode, runDirectoryOptions } from '../run-directory-flags.js';
+import { prepareExperiment, runSyntheticExperiment } from '../synthetic-experiment.js';
 
 const help = `Usage: prefplay reproduce [options]
 
@@ -23,18 +26,46 @@ Options:
   --ablations LIST       extra S-SPPO runs: gate-only, repulsion-only
   --encoder NAME         semantic encoder of the gate: task (default), tfidf, policy-hidden
   --quick                a small budget for CI (well under two minutes)
+  --resume               continue the run in --out from its last checkpoints (same flags)
+  --overwrite            replace the run in --out
   --help                 show this help
 `;
 
-const ablationEntries = {
-  'gate-only': { name: 's-sppo-gate-only', method: 's-sppo', gate: { enabled: true }, repulsion: { enabled: false } },
-  'repulsion-only': {
-    name: 's-sppo-repulsion-only',
-    method: 's-sppo',
-    gate: { enabled: false },
-    repulsion: { enabled: true },
-  },
-} as const;
+const ablationEntries = { 'gate-only': 's-sppo-gate-only', 'repulsion-only': 's-sppo-repulsion-only' } as const;
+
+// every sampled response regresses to its own target η(p̂ − 1/2): more signal per iteration than
+// the official two-sided pair, and the form closest to the multiplicative-weights update
+const sppoLossChoice = { name: 'sppo-all', options: { eta: 4 } };
+// s takes the values 0, 1/3, 2/3 and 1 under the task's encoder: the ramp shuts the gate on
+// same-meaning pairs only
+const calibration = { gate: { low: 0.7, high: 0.95 } };
+const repulsion = { lambda: 0.1, margin: 1 };
+
+/** The method entry of each preset in the main job. */
+function methodEntry(method: string): Record<string, unknown> {
+  switch (method) {
+    case 'sppo':
+      return { method, loss: sppoLossChoice };
+    case 's-sppo':
+      return { method, loss: sppoLossChoice, calibration, repulsion };
+    case 's-sppo-gate-only':
+      return { method, loss: sppoLossChoice, calibration };
+    case 's-sppo-repulsion-only':
+      return { method, loss: sppoLossChoice, repulsion };
+    // the pairwise losses are unbounded and run away at the SPPO learning rate: half of it
+    case 'iterative-dpo':
+      return { method, loss: { name: 'dpo', options: { beta: 0.1 } }, learningRate: 5e-4 };
+    case 'iterative-ipo':
+      return { method, loss: { name: 'ipo', options: { beta: 0.1 } }, learningRate: 5e-4 };
+    default:
+      throw new PrefplayError({
+        code: 'invalid-options',
+        problem: `unknown method "${method}"`,
+        where: { field: '--methods' },
+        hint: 'Use sppo, s-sppo, iterative-dpo or iterative-ipo',
+      });
+  }
+}
 
 function list(value: string | undefined): string[] | undefined {
   return value
@@ -58,10 +89,7 @@ export function reproduceConfig(flags: {
   readonly quick?: boolean;
 }): ExperimentConfig {
   const quick = flags.quick === true;
-  // the pairwise losses are unbounded and run away at the SPPO learning rate: half of it
-  const methods: Record<string, unknown>[] = (flags.methods ?? ['sppo', 's-sppo', 'iterative-dpo']).map((method) =>
-    method === 'iterative-dpo' || method === 'iterative-ipo' ? { method, learningRate: 5e-4 } : { method },
-  );
+  const methods = (flags.methods ?? ['sppo', 's-sppo', 'iterative-dpo']).map(methodEntry);
   for (const ablation of flags.ablations ?? []) {
     const entry = ablationEntries[ablation as keyof typeof ablationEntries];
     if (entry === undefined) {
@@ -72,13 +100,13 @@ export function reproduceConfig(flags: {
         hint: `Use ${Object.keys(ablationEntries).join(' or ')}`,
       });
     }
-    methods.push({ ...entry });
+    methods.push(methodEntry(entry));
   }
   return {
     seeds: [...(flags.seeds ?? (quick ? [1] : [1, 2, 3]))],
     task: { overconfidence: flags.overconfidence ?? 4 },
     base: quick ? { steps: 150 } : {},
-    encoder: (flags.encoder ?? 'task') as 'task',
+    encoder: flags.encoder ?? 'task',
     trainer: {
       iterations: flags.iterations ?? (quick ? 2 : 6),
       samplesPerPrompt: quick ? 4 : 8,
@@ -86,15 +114,6 @@ export function reproduceConfig(flags: {
       batchSize: 6,
       learningRate: 1e-3,
       optimizer: 'adam',
-      // every sampled response regresses to its own target η(p̂ − 1/2): more signal per iteration
-      // than the official two-sided pair, and the form closest to the multiplicative-weights update
-      sppo: { convention: 'all', eta: 4 },
-      // s takes the values 0, 1/3, 2/3 and 1 under the task's encoder: the ramp shuts the gate on
-      // same-meaning pairs only
-      gate: { low: 0.7, high: 0.95 },
-      repulsion: { lambda: 0.1, margin: 1 },
-      dpo: { beta: 0.1 },
-      ipo: { beta: 0.1 },
     },
     methods: methods as ExperimentConfig['methods'],
     evaluation: { samplesPerPrompt: quick ? 4 : 16, exploitability: true },
@@ -117,6 +136,7 @@ export const reproduceCommand: Command = {
         ablations: { type: 'string' },
         encoder: { type: 'string' },
         quick: { type: 'boolean', default: false },
+        ...runDirectoryOptions,
       },
       strict: true,
       allowPositionals: false,
@@ -148,10 +168,12 @@ export const reproduceCommand: Command = {
       quick: values.quick === true,
     });
     const config = parseOptions(experimentConfigSchema, input, { what: 'reproduce options', code: 'invalid-options' });
+    const mode = runDirectoryMode(values);
+    const setup = await prepareExperiment(config, { baseDirectory: io.cwd, env: process.env });
     const backend = await initBackend();
     io.stderr(`${describeBackend(backend)}\n`);
     const out = resolve(io.cwd, values.out ?? join('runs', timestamp(new Date())));
-    const result = await runSyntheticExperiment(config, out, io);
+    const result = await runSyntheticExperiment(setup, out, io, { mode });
     io.stdout(`${result.table}\n\n`);
     io.stdout(
       `Run directory: ${out}\nReport: ${join(out, 'report.html')}\nTotal time: ${result.seconds.toFixed(1)} s\n`,

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { issuePath, PrefplayError, parseOptions, writeFileAtomic } from '@prefplay/core';
-import { linearRampGate } from '@prefplay/preference';
-import { selfPlayTargets, tfidfEncoder } from '@prefplay/trainers';
+import { issuePath, PrefplayError, parseOptions } from '@prefplay/core';
+import { writeFileAtomic } from '@prefplay/core/node';
+import { linearRampGate, selfPlayTargets, tfidfEncoder } from '@prefplay/preference';
 import { z } from 'zod';
 import { type Command, exitCodes } from '../command.js';
 

@@ -1,31 +1,64 @@
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeBackend, initBackend, PrefplayError } from '@prefplay/core';
+import { PrefplayError } from '@prefplay/core';
+import { describeBackend, initBackend } from '@prefplay/core/node';
+import { defaultLossRegistry } from '@prefplay/losses';
+import { selfPlayPresetNames } from '@prefplay/trainers';
+import { stringify } from 'yaml';
 import { type Command, exitCodes } from '../command.js';
-import { loadConfigFile } from '../load-config.js';
-import { experimentConfigSchema, runSyntheticExperiment } from '../synthetic-experiment.js';
+import { experimentConfigSchema, resolveMethods } from '../experiment-config.js';
+import { locateInDocument, readConfigDocument, validateConfigDocument } from '../load-config.js';
+import { runDirectoryMode, runDirectoryOptions } from '../run-directory-flags.js';
+import { prepareExperiment, runSyntheticExperiment } from '../synthetic-experiment.js';
 
-const help = `Usage: prefplay train CONFIG.json|CONFIG.yaml [--out DIR]
+const minimal = { methods: [{ method: 'sppo' }] };
+
+/** The minimal config with every default filled in, as the help shows it. */
+function resolvedDefaults(): string {
+  const config = experimentConfigSchema.parse(minimal);
+  const [method] = resolveMethods(config, defaultLossRegistry);
+  const { methods: _methods, ...rest } = config;
+  return stringify({ ...rest, methods: [method?.config] }).trimEnd();
+}
+
+function help(): string {
+  return `Usage: prefplay train CONFIG.json|CONFIG.yaml [--out DIR] [--check] [--resume | --overwrite]
 
 Runs the experiment a config file describes on the embedded synthetic task and writes its run
 directory (default runs/<timestamp>): config.json, summary.json, report.html, and per seed and
-method metrics.jsonl, checkpoints, summary.json and report.html.
+method metrics.jsonl, checkpoints and summary.json.
 
-Config (YAML or JSON; every field but "methods" has a default):
-  seeds: [1]                       seeds, each with its own base policy
-  task: { overconfidence: 4 }      κ of the training oracle on same-meaning pairs
-  base: { steps, batchSize, learningRate }   SFT of the base policy (createBasePolicy's defaults)
-  encoder: task | tfidf | policy-hidden                       semantic encoder of the gate
-  trainer: { iterations, samplesPerPrompt, epochs, batchSize, learningRate, optimizer,
-             sppo: { convention, eta, beta }, gate: { enabled, low, high },
-             repulsion: { enabled, lambda, margin, form }, dpo: { beta }, ipo: { beta, perToken } }
-  methods:                         one entry per run; fields override "trainer"
-    - { method: sppo }
-    - { method: s-sppo, name: s-sppo-gate-only, repulsion: { enabled: false } }
-  evaluation: { samplesPerPrompt: 8, exploitability: true }
+Options:
+  --out DIR      run directory; one that exists and is not empty is refused unless you pass
+  --resume       continue the run in --out from its last checkpoints (same config), or
+  --overwrite    replace it
+  --check        validate the config, load its plugins, print the resolved config, run nothing
 
-Errors name the file, the line and the field.
+Only "methods" is required. The smallest config is
+
+  methods:
+    - method: sppo
+
+A method entry takes a preset as "method" (${selfPlayPresetNames.join(', ')}) and
+overrides any self-play field; "trainer" holds fields shared by every method. Fields:
+  plugins: [./my-plugin.js]       modules whose default export is definePlugin({ losses, oracles, encoders, ... })
+  oracle, encoder                 a name or { name, options }: built-in oracles task, truth; encoders task,
+                                  tfidf, policy-hidden; or a plugin's
+  loss: { name, options }         any loss of the registry (sppo, sppo-all, s-sppo, dpo, cdpo, rdpo, ipo,
+                                  hinge, ...) or a plugin's
+  calibration: { gate: { low, high } }     semantic gating (on when present)
+  repulsion: { lambda, margin, form }      latent repulsion (on when present)
+
+The smallest config resolves to (every default, as it runs):
+
+${resolvedDefaults()
+  .split('\n')
+  .map((l) => `  ${l}`)
+  .join('\n')}
+
+Errors name the file, the line and the field. Unknown keys are errors at every depth.
 `;
+}
 
 function timestamp(date: Date): string {
   return date.toISOString().replace(/[:]/g, '-').replace(/\..+$/, '');
@@ -34,11 +67,13 @@ function timestamp(date: Date): string {
 export const trainCommand: Command = {
   name: 'train',
   summary: 'run an experiment described by a JSON or YAML config',
-  help,
+  get help() {
+    return help();
+  },
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args: [...args],
-      options: { out: { type: 'string' } },
+      options: { out: { type: 'string' }, check: { type: 'boolean', default: false }, ...runDirectoryOptions },
       strict: true,
       allowPositionals: true,
     });
@@ -51,12 +86,25 @@ export const trainCommand: Command = {
         hint: 'Run prefplay train CONFIG.yaml (see prefplay train --help)',
       });
     }
+    const mode = runDirectoryMode(values);
     const path = resolve(io.cwd, file);
-    const config = await loadConfigFile(path, experimentConfigSchema, 'experiment config');
+    const document = await readConfigDocument(path, 'experiment config');
+    const config = validateConfigDocument(document, experimentConfigSchema, 'experiment config');
+    let setup: Awaited<ReturnType<typeof prepareExperiment>>;
+    try {
+      setup = await prepareExperiment(config, { baseDirectory: dirname(path), env: process.env });
+    } catch (error) {
+      throw locateInDocument(document, error);
+    }
+    if (values.check) {
+      const { methods: _methods, ...rest } = config;
+      io.stdout(`# ${path}: valid\n${stringify({ ...rest, methods: setup.methods.map((m) => m.config) })}`);
+      return exitCodes.ok;
+    }
     const backend = await initBackend();
     io.stderr(`${describeBackend(backend)}\n`);
     const out = resolve(io.cwd, values.out ?? join('runs', timestamp(new Date())));
-    const result = await runSyntheticExperiment(config, out, io);
+    const result = await runSyntheticExperiment(setup, out, io, { mode });
     io.stdout(`${result.table}\n\nRun directory: ${out}\n`);
     return exitCodes.ok;
   },

@@ -12,6 +12,11 @@ export type EvaluationContextV1 = {
   readonly baselineSamples?: readonly (readonly SampleV1[])[];
   readonly policy?: PolicyV1;
   readonly reference?: PolicyV1;
+  /**
+   * A seed of this evaluation's own, drawn from (run seed, iteration): an evaluator that samples
+   * for itself uses it, so that iterations are evaluated on independent draws.
+   */
+  readonly seed?: number;
   readonly signal?: AbortSignal;
 };
 

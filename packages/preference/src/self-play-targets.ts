@@ -1,5 +1,8 @@
-import { winRateTargets } from '@prefplay/losses';
-import { assertConstantSum, calibrate, type Gate, similarityMatrix } from '@prefplay/preference';
+import { calibrate } from './calibrate.js';
+import { assertConstantSum } from './constant-sum.js';
+import type { Gate } from './gate.js';
+import { similarityMatrix } from './similarity-matrix.js';
+import { winRateTargets } from './win-rate-targets.js';
 
 export type SelfPlayTargetsInput = {
   /** The oracle's K×K matrix for one prompt. */

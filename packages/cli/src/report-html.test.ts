@@ -1,6 +1,6 @@
+import type { RunSummary } from '@prefplay/trainers';
 import { describe, expect, it } from 'vitest';
 import { formatFinalTable, renderReportHtml } from './report-html.js';
-import type { RunSummary } from './run-summary.js';
 
 const summary: RunSummary = {
   methods: {

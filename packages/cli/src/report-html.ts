@@ -1,4 +1,4 @@
-import type { IterationSummary, RunSummary } from './run-summary.js';
+import type { IterationSummary, RunSummary } from '@prefplay/trainers';
 
 /** One line plot of the report: a metric per iteration, one line per method. */
 export type ReportPanel = {

@@ -1,5 +1,5 @@
-import { linearRampGate } from '@prefplay/preference';
 import { describe, expect, it } from 'vitest';
+import { linearRampGate } from './gate.js';
 import { selfPlayTargets, upperTriangle } from './self-play-targets.js';
 
 describe('selfPlayTargets', () => {

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { PrefplayError } from './errors.js';
+import { PrefplayError } from '../errors.js';
 
 /** The backends prefplay knows, in the order `auto` tries them. */
 export const backendNames = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -206,5 +206,11 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
 
 /** One line describing a backend choice, for logs and reports. */
 export function describeBackend(choice: BackendChoice): string {
-  return `tfjs backend: ${choice.backend} (${choice.packageName}, ${choice.reason})`;
+  const line = `tfjs backend: ${choice.backend} (${choice.packageName}, ${choice.reason})`;
+  // a backend that is installed but did not start is worth a warning: its loader says why
+  const failed = choice.attempts.filter((a) => a.outcome === 'failed');
+  return [
+    line,
+    ...failed.map((a) => `warning: ${a.backend} is installed but failed to load: ${a.detail ?? 'no reason given'}`),
+  ].join('\n');
 }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
+import { PrefplayError } from '../errors.js';
 import { type BackendHost, initBackend } from './backend.js';
-import { PrefplayError } from './errors.js';
 
 /** A simulated install: which packages exist, which have the native addon, which start. */
 function fakeHost(installed: Record<string, { native?: boolean; starts?: boolean }>) {

@@ -1,0 +1,1 @@
+export { checkpointFileCache, loadCheckpoint, saveCheckpoint } from './checkpoint-file.js';
