@@ -49,14 +49,6 @@ export {
   leaderboardOptionsSchema,
   percentile,
 } from './leaderboard.js';
-export {
-  type OpenAIJudge,
-  type OpenAIJudgeOptions,
-  type OpenAIJudgeStats,
-  openAIJudge,
-  probabilityFromLogprobs,
-  probabilityFromText,
-} from './openai-judge.js';
 export { type BattleRow, battleRowSchema, parseBattlesJsonl } from './parse-battles-jsonl.js';
 export {
   type Annotator,

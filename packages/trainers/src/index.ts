@@ -1,10 +1,5 @@
 export { createOptimizer, type OptimizerName, optimizerNames } from './create-optimizer.js';
 export { type Distribution, describeDistribution, distributionMetrics } from './distribution.js';
-export {
-  type OpenAIEmbeddingsEncoderOptions,
-  openAIEmbeddingsEncoder,
-  openAIEmbeddingsEncoderOptionsSchema,
-} from './openai-embeddings-encoder.js';
 export { policyHiddenEncoder } from './policy-hidden-encoder.js';
 export { type PoolExploitabilityResult, poolExploitability } from './pool-exploitability.js';
 export {
