@@ -43,19 +43,31 @@ export {
   trainGeneralPreferenceModel,
 } from './general-preference-model.js';
 export {
+  type LeaderboardDetailed,
   type LeaderboardOptions,
   type LeaderboardRow,
   leaderboard,
+  leaderboardDetailed,
   leaderboardOptionsSchema,
   percentile,
 } from './leaderboard.js';
-export { type BattleRow, battleRowSchema, parseBattlesJsonl } from './parse-battles-jsonl.js';
 export {
   type Annotator,
   type PopulationOracleOptions,
   populationOracle,
   populationOracleOptionsSchema,
 } from './population-oracle.js';
+export {
+  type BattleReader,
+  type BattleReadResult,
+  type BattleRow,
+  battleRowSchema,
+  createBattleReader,
+  parseBattles,
+  type ReadBattlesOptions,
+  readBattles,
+  readBattlesOptionsSchema,
+} from './read-battles.js';
 export {
   createRewardModel,
   type RewardModel,
