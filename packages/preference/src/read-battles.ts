@@ -223,10 +223,21 @@ export function createBattleReader(options: ReadBattlesOptions = {}): BattleRead
       const c = chunk.charCodeAt(i);
       if (state === 'element') {
         if (inString) {
-          if (escaped) escaped = false;
-          else if (c === 0x5c) escaped = true;
-          else if (c === 0x22) inString = false;
-          else if (c === 0x0a) line++;
+          // Jump to the closing quote: a quote ends the string when an even number of backslashes
+          // precede it (counting one carried over from the previous chunk). Valid JSON strings
+          // hold no raw line breaks, so no lines are skipped.
+          const quote = chunk.indexOf('"', i);
+          const stop = quote < 0 ? chunk.length : quote;
+          let backslashes = 0;
+          while (stop - backslashes - 1 >= i && chunk.charCodeAt(stop - backslashes - 1) === 0x5c) backslashes++;
+          if (stop - backslashes === i && escaped) backslashes++;
+          if (quote < 0) {
+            escaped = backslashes % 2 === 1;
+            break;
+          }
+          escaped = false;
+          i = quote;
+          if (backslashes % 2 === 0) inString = false;
           continue;
         }
         if (primitive) {
