@@ -1,16 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { vonNeumannWinner } from '@prefplay/evaluators';
-import { type Battle, leaderboard, parseBattlesJsonl } from '@prefplay/preference';
+import { type Battle, leaderboard, parseBattles } from '@prefplay/preference';
 
 const file = new URL('../battles.jsonl', import.meta.url);
-const battles = parseBattlesJsonl(readFileSync(file, 'utf8'), { file: 'battles.jsonl' });
+const battles = parseBattles(readFileSync(file, 'utf8'), { file: 'battles.jsonl' });
 const rows = leaderboard(battles, { bootstrap: 200, seed: 0 });
 
 console.log(`Bradley-Terry leaderboard of ${battles.length} battles (ties count half, 200 bootstrap rounds)\n`);
 console.log('rank  model      rating   95% CI');
 for (const r of rows) {
   console.log(
-    `${String(r.rank).padStart(4)}  ${r.model.padEnd(9)}  ${r.rating.toFixed(1).padStart(6)}   [${r.ciLow.toFixed(1)}, ${r.ciHigh.toFixed(1)}]`,
+    `${String(r.rank).padStart(4)}  ${r.model.padEnd(9)}  ${r.rating.toFixed(1).padStart(6)}   [${r.ratingQ025.toFixed(1)}, ${r.ratingQ975.toFixed(1)}]`,
   );
 }
 

@@ -111,7 +111,7 @@ describe('bootstrapBradleyTerry', () => {
       { modelA: 'b', modelB: 'c', winner: 'model_a' },
       { modelA: 'b', modelB: 'c', winner: 'model_b' },
     ];
-    expect(() => bootstrapBradleyTerry(battles, { rounds: 50, seed: 1 })).toThrowError(
+    expect(() => bootstrapBradleyTerry(battles, { rounds: 50, seed: 1, missingMle: 'error' })).toThrowError(
       /bootstrap round \d+ of 50.*ridge > 0/,
     );
     const boot = bootstrapBradleyTerry(battles, { rounds: 50, seed: 1, ridge: 0.1 });
@@ -120,5 +120,84 @@ describe('bootstrapBradleyTerry', () => {
 
   it('validates its options', () => {
     expect(() => bootstrapBradleyTerry([], { rounds: 0, seed: 1 })).toThrowError(/"rounds"/);
+  });
+
+  describe('on sparse data (a schedule where resamples often lose the estimate)', () => {
+    // A ring of 8 teams, each adjacent pair splitting two games 1-1, plus one chord won both ways:
+    // the full data's estimate exists (every team won and lost, the graph is strongly connected),
+    // but a resample often leaves a team without a win or a loss.
+    const ring: Battle[] = [];
+    for (let t = 0; t < 8; t++) {
+      const a = `team${t}`;
+      const b = `team${(t + 1) % 8}`;
+      ring.push({ modelA: a, modelB: b, winner: 'model_a' }, { modelA: a, modelB: b, winner: 'model_b' });
+    }
+    ring.push(
+      { modelA: 'team0', modelB: 'team4', winner: 'model_a' },
+      { modelA: 'team4', modelB: 'team0', winner: 'model_a' },
+    );
+
+    /** Whether the MLE exists, by Floyd-Warshall reachability on "won or tied at least once". */
+    function mleExists(counts: ReturnType<typeof aggregateBattles>): boolean {
+      const n = counts.models.length;
+      const reach = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => i === j));
+      for (let k = 0; k < counts.pairI.length; k++) {
+        const i = counts.pairI[k] as number;
+        const j = counts.pairJ[k] as number;
+        const t = counts.ties[k] as number;
+        if ((counts.winsI[k] as number) > 0 || t > 0) (reach[i] as boolean[])[j] = true;
+        if ((counts.winsJ[k] as number) > 0 || t > 0) (reach[j] as boolean[])[i] = true;
+      }
+      for (let m = 0; m < n; m++)
+        for (let i = 0; i < n; i++)
+          for (let j = 0; j < n; j++) if (reach[i]?.[m] && reach[m]?.[j]) (reach[i] as boolean[])[j] = true;
+      return reach.every((row) => row.every(Boolean));
+    }
+
+    it('finishes 100 rounds, leaving out exactly the resamples whose estimate does not exist', () => {
+      expect(() => fitBradleyTerry(ring)).not.toThrow();
+      const boot = bootstrapBradleyTerry(ring, { rounds: 100, seed: 3 });
+      // Replay the same resamples (the rng is consumed only by resampleCounts) and judge each one
+      // with an independent reachability check.
+      const counts = aggregateBattles(ring);
+      const rng = createRng(3);
+      const expectedSkipped: number[] = [];
+      for (let round = 1; round <= 100; round++)
+        if (!mleExists(resampleCounts(counts, rng))) expectedSkipped.push(round);
+      expect(expectedSkipped.length).toBeGreaterThan(10);
+      expect(expectedSkipped.length).toBeLessThan(100);
+      expect(boot.rounds).toBe(100);
+      expect(boot.skippedRounds).toEqual(expectedSkipped);
+      expect(boot.thetaSamples).toHaveLength(100 - expectedSkipped.length);
+      for (const theta of boot.thetaSamples) for (const t of theta) expect(Number.isFinite(t)).toBe(true);
+    });
+
+    it("throws naming the round with missingMle: 'error', and skips nothing with a ridge", () => {
+      expect(() => bootstrapBradleyTerry(ring, { rounds: 100, seed: 3, missingMle: 'error' })).toThrow(
+        /bootstrap round \d+ of 100: .*never (won|lost)/,
+      );
+      const ridged = bootstrapBradleyTerry(ring, { rounds: 20, seed: 3, ridge: 0.01 });
+      expect(ridged.skippedRounds).toEqual([]);
+      expect(ridged.thetaSamples).toHaveLength(20);
+    });
+
+    it('throws when no resample has an estimate', () => {
+      // x–y and y–z split 1-1: a resample keeps the estimate only when it draws each of the four
+      // battles once (4!/4⁴ ≈ 9%). Find a seed whose first two resamples both lose it.
+      const pair: Battle[] = [
+        { modelA: 'x', modelB: 'y', winner: 'model_a' },
+        { modelA: 'x', modelB: 'y', winner: 'model_b' },
+        { modelA: 'y', modelB: 'z', winner: 'model_a' },
+        { modelA: 'y', modelB: 'z', winner: 'model_b' },
+      ];
+      const counts = aggregateBattles(pair);
+      let seed = 0;
+      for (; seed < 1000; seed++) {
+        const rng = createRng(seed);
+        if (!mleExists(resampleCounts(counts, rng)) && !mleExists(resampleCounts(counts, rng))) break;
+      }
+      expect(seed).toBeLessThan(1000);
+      expect(() => bootstrapBradleyTerry(pair, { rounds: 2, seed })).toThrow(/in all 2 resamples/);
+    });
   });
 });

@@ -1,6 +1,7 @@
 import { createRng, PrefplayError, parseOptions } from '@prefplay/core';
 import { z } from 'zod';
 import { type Battle, type BattleCounts, withCounts } from './aggregate-battles.js';
+import { assertMleExists } from './comparison-graph.js';
 import {
   applyAnchor,
   coreSettings,
@@ -14,14 +15,25 @@ import { sampleMultinomial } from './sample-binomial.js';
 export const bootstrapBradleyTerryOptionsSchema = fitBradleyTerryOptionsSchema.extend({
   rounds: z.number().int().min(1).max(100_000),
   seed: z.number().int(),
+  /**
+   * What to do with a resample whose unpenalised maximum-likelihood estimate does not exist (a
+   * model that never wins or never loses in it, or a group that never loses to the rest; only
+   * possible with `ridge: 0`): `skip` leaves the round out and lists it in `skippedRounds`, `error`
+   * throws naming the round.
+   */
+  missingMle: z.enum(['skip', 'error']).default('skip'),
 });
 
 export type BootstrapBradleyTerryOptions = z.input<typeof bootstrapBradleyTerryOptionsSchema>;
 
 export type BradleyTerryBootstrap = {
   readonly models: string[];
-  /** One θ vector per round (`rounds × models`), identified like the fit (zero-sum or anchored). */
+  /** One θ vector per round kept (`kept × models`), identified like the fit (zero-sum or anchored). */
   readonly thetaSamples: number[][];
+  /** Rounds drawn, kept or not. */
+  readonly rounds: number;
+  /** 1-based numbers of the rounds left out because their estimate does not exist (`missingMle: 'skip'`). */
+  readonly skippedRounds: number[];
 };
 
 /** Multinomial resample of the battle table: `N` battles drawn with replacement from the `N` observed. */
@@ -49,6 +61,13 @@ export function resampleCounts(counts: BattleCounts, rng: ReturnType<typeof crea
  * Nonparametric bootstrap of the Bradley-Terry fit: each round draws as many battles as observed,
  * with replacement (a multinomial draw over the per-pair outcome counts from the seeded rng, never
  * re-reading battles), and refits warm-started from the full-data estimate. Reproducible for a seed.
+ *
+ * On sparse data a resample can have no finite estimate even when the full data has one. By default
+ * (`missingMle: 'skip'`) such rounds are left out and listed in `skippedRounds`: the intervals are
+ * then those of the bootstrap conditioned on the estimate existing, which are narrower than the
+ * truth when many rounds are skipped, so report the count. (FastChat instead stops its optimiser
+ * after 100 L-BFGS iterations, which gives large finite ratings for such rounds.) With `ridge > 0`
+ * every resample has an estimate and none is skipped.
  */
 export function bootstrapBradleyTerry(
   battles: readonly Battle[] | BattleCounts,
@@ -63,8 +82,18 @@ export function bootstrapBradleyTerry(
   const full = fitCounts(counts, core);
   const rng = createRng(settings.seed);
   const thetaSamples: number[][] = [];
+  const skippedRounds: number[] = [];
   for (let round = 0; round < settings.rounds; round++) {
     const resampled = resampleCounts(counts, rng);
+    if (settings.ridge === 0 && settings.missingMle === 'skip') {
+      try {
+        assertMleExists(resampled);
+      } catch (error) {
+        if (!PrefplayError.hasCode(error, 'numerical')) throw error;
+        skippedRounds.push(round + 1);
+        continue;
+      }
+    }
     try {
       const fit = fitCounts(resampled, core, full);
       thetaSamples.push(applyAnchor(fit.theta, anchor));
@@ -73,12 +102,19 @@ export function bootstrapBradleyTerry(
         throw new PrefplayError({
           code: error.code,
           problem: `bootstrap round ${round + 1} of ${settings.rounds}: ${error.problem}`,
-          hint: 'Resamples of sparse data can leave a model without a win or a loss: pass ridge > 0 (e.g. ridge: 0.01)',
+          hint: "Resamples of sparse data can leave a model without a win or a loss: pass missingMle: 'skip' to leave such rounds out, or ridge > 0 (e.g. ridge: 0.01)",
           cause: error,
         });
       }
       throw error;
     }
   }
-  return { models: counts.models.slice(), thetaSamples };
+  if (thetaSamples.length === 0) {
+    throw new PrefplayError({
+      code: 'numerical',
+      problem: `bootstrap: in all ${settings.rounds} resamples the maximum-likelihood estimate does not exist (a model never won or never lost in it), so there is no interval to report`,
+      hint: 'Pass ridge > 0 (e.g. ridge: 0.01) for regularised intervals, or collect more battles',
+    });
+  }
+  return { models: counts.models.slice(), thetaSamples, rounds: settings.rounds, skippedRounds };
 }

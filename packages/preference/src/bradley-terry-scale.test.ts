@@ -29,8 +29,8 @@ describe('Bradley-Terry at arena scale', () => {
     const rows = leaderboard(battles, { bootstrap: 20, seed: 3 });
     expect(rows).toHaveLength(n);
     for (const row of rows) {
-      expect(row.ciLow).toBeLessThanOrEqual(row.rating + 1e-9);
-      expect(row.ciHigh).toBeGreaterThanOrEqual(row.rating - 1e-9);
+      expect(row.ratingQ025).toBeLessThanOrEqual(row.rating + 1e-9);
+      expect(row.ratingQ975).toBeGreaterThanOrEqual(row.rating - 1e-9);
     }
   });
 });

@@ -20,11 +20,23 @@ export {
   fitBradleyTerryOptionsSchema,
 } from './fit-bradley-terry.js';
 export {
+  type LeaderboardDetailed,
   type LeaderboardOptions,
   type LeaderboardRow,
   leaderboard,
+  leaderboardDetailed,
   leaderboardOptionsSchema,
   percentile,
 } from './leaderboard.js';
-export { type BattleRow, battleRowSchema, parseBattlesJsonl } from './parse-battles-jsonl.js';
+export {
+  type BattleReader,
+  type BattleReadResult,
+  type BattleRow,
+  battleRowSchema,
+  createBattleReader,
+  parseBattles,
+  type ReadBattlesOptions,
+  readBattles,
+  readBattlesOptionsSchema,
+} from './read-battles.js';
 export { sampleBinomial, sampleMultinomial } from './sample-binomial.js';

@@ -1,4 +1,4 @@
-import { createRng, type Rng } from '@prefplay/core';
+import { createRng, PrefplayError, type Rng } from '@prefplay/core';
 import { matrixOracle, mockEncoder } from '@prefplay/testing';
 import { describe, expect, it } from 'vitest';
 import { calibrate, calibrateDetailed, calibrateWithEncoder } from './calibrate.js';
@@ -109,6 +109,33 @@ describe('calibrate', () => {
         oneMinusGate(),
       ),
     ).toThrowError(/M\[0\]\[1\] \+ M\[1\]\[0\]/);
+  });
+
+  it('rejects an asymmetric similarity matrix, naming the cell, instead of breaking constant-sum', () => {
+    const m = [
+      [0.5, 0.9, 0.2],
+      [0.1, 0.5, 0.6],
+      [0.8, 0.4, 0.5],
+    ];
+    const asymmetric = [
+      [1, 0.3, 0.2],
+      [0.3, 1, 0.9],
+      [0.2, 0.1, 1],
+    ];
+    // Cell by cell this would give M̃12 = 0.5 + 0.1·0.1 = 0.51 and M̃21 = 0.5 + 0.9·(−0.1) = 0.41: sum 0.92.
+    let caught: unknown;
+    try {
+      calibrate(m, asymmetric, oneMinusGate());
+    } catch (error) {
+      caught = error;
+    }
+    expect(PrefplayError.hasCode(caught, 'invalid-input')).toBe(true);
+    expect((caught as PrefplayError).where.field).toBe('similarity[1][2]');
+    expect((caught as Error).message).toMatch(/similarity\[1\]\[2\] = 0\.9 but similarity\[2\]\[1\] = 0\.1/);
+    // Within the 1e-6 tolerance it is accepted.
+    const nearly = asymmetric.map((row) => row.slice());
+    (nearly[2] as number[])[1] = 0.9 + 5e-7;
+    expect(() => calibrate(m, nearly, oneMinusGate())).not.toThrow();
   });
 });
 

@@ -11,10 +11,14 @@ export type Calibration = {
   readonly gateValues: number[][];
 };
 
+/** Largest tolerated |s_ij − s_ji|. */
+const similarityTolerance = 1e-6;
+
 /**
  * Semantic gating (S-SPPO supervision calibration, method §3) with its intermediate values:
  * `M̃_ij = 1/2 + g(s_ij)·(M_ij − 1/2)`. Because `s` and `g(s)` are symmetric, `M̃` is again
- * constant-sum. Throws when `matrix` is not constant-sum or the shapes differ.
+ * constant-sum. Throws when `matrix` is not constant-sum, the shapes differ or `similarity` is not
+ * symmetric (within 1e-6, naming the first cell that is not).
  */
 export function calibrateDetailed(
   matrix: readonly (readonly number[])[],
@@ -29,6 +33,20 @@ export function calibrateDetailed(
       problem: `calibrate: the similarity matrix must be ${k}×${k} like the preference matrix`,
       where: { field: 'similarity' },
     });
+  }
+  for (let i = 0; i < k; i++) {
+    for (let j = i + 1; j < k; j++) {
+      const sij = (similarity[i] as readonly number[])[j] as number;
+      const sji = (similarity[j] as readonly number[])[i] as number;
+      if (!(Math.abs(sij - sji) <= similarityTolerance)) {
+        throw new PrefplayError({
+          code: 'invalid-input',
+          problem: `calibrate: the similarity matrix is not symmetric: similarity[${i}][${j}] = ${sij} but similarity[${j}][${i}] = ${sji} (tolerance ${similarityTolerance}), so the calibrated matrix would not be constant-sum`,
+          where: { field: `similarity[${i}][${j}]` },
+          hint: 'Similarities must satisfy s_ij = s_ji, as similarityMatrix(embeddings) gives; average an asymmetric one with its transpose, (S + Sᵀ)/2',
+        });
+      }
+    }
   }
   const gateValues = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   const out = Array.from({ length: k }, () => new Array<number>(k).fill(0.5));

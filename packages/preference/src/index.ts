@@ -43,21 +43,14 @@ export {
   trainGeneralPreferenceModel,
 } from './general-preference-model.js';
 export {
+  type LeaderboardDetailed,
   type LeaderboardOptions,
   type LeaderboardRow,
   leaderboard,
+  leaderboardDetailed,
   leaderboardOptionsSchema,
   percentile,
 } from './leaderboard.js';
-export {
-  type OpenAIJudge,
-  type OpenAIJudgeOptions,
-  type OpenAIJudgeStats,
-  openAIJudge,
-  probabilityFromLogprobs,
-  probabilityFromText,
-} from './openai-judge.js';
-export { type BattleRow, battleRowSchema, parseBattlesJsonl } from './parse-battles-jsonl.js';
 export { policyHiddenEncoder } from './policy-hidden-encoder.js';
 export {
   type Annotator,
@@ -65,6 +58,17 @@ export {
   populationOracle,
   populationOracleOptionsSchema,
 } from './population-oracle.js';
+export {
+  type BattleReader,
+  type BattleReadResult,
+  type BattleRow,
+  battleRowSchema,
+  createBattleReader,
+  parseBattles,
+  type ReadBattlesOptions,
+  readBattles,
+  readBattlesOptionsSchema,
+} from './read-battles.js';
 export {
   createRewardModel,
   type RewardModel,

@@ -3,7 +3,7 @@ import type { Battle } from './aggregate-battles.js';
 import { bootstrapBradleyTerry } from './bootstrap-bradley-terry.js';
 import { eloRatings } from './elo-ratings.js';
 import { fitBradleyTerry } from './fit-bradley-terry.js';
-import { leaderboard, percentile } from './leaderboard.js';
+import { leaderboard, leaderboardDetailed, percentile } from './leaderboard.js';
 
 function repeat(modelA: string, modelB: string, winner: Battle['winner'], times: number): Battle[] {
   return Array.from({ length: times }, () => ({ modelA, modelB, winner }));
@@ -41,18 +41,23 @@ describe('leaderboard', () => {
     for (const row of rows) {
       const i = boot.models.indexOf(row.model);
       const samples = eloRatings(boot.thetaSamples.map((s) => s[i] as number));
-      expect(row.ciLow).toBeCloseTo(percentile(samples, 0.025), 9);
-      expect(row.ciHigh).toBeCloseTo(percentile(samples, 0.975), 9);
-      expect(row.ciLow).toBeLessThan(row.rating);
-      expect(row.ciHigh).toBeGreaterThan(row.rating);
+      expect(row.ratingQ025).toBeCloseTo(percentile(samples, 0.025), 9);
+      // pandas' DataFrame.var(): the n − 1 denominator.
+      const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
+      const variance = samples.reduce((a, b) => a + (b - mean) ** 2, 0) / (samples.length - 1);
+      expect(row.variance).toBeCloseTo(variance, 6);
+      expect(row.variance).toBeGreaterThan(0);
+      expect(row.ratingQ975).toBeCloseTo(percentile(samples, 0.975), 9);
+      expect(row.ratingQ025).toBeLessThan(row.rating);
+      expect(row.ratingQ975).toBeGreaterThan(row.rating);
     }
-    expect(rows.find((r) => r.model === 'strong')?.battles).toBe(250);
+    expect(rows.find((r) => r.model === 'strong')?.numBattles).toBe(250);
   });
 
-  it('ranks by the LMSYS convention: 1 + number of models whose ciLow is above my ciHigh', () => {
+  it('ranks by the LMSYS convention: 1 + number of models whose lower bound is above my upper bound', () => {
     const rows = leaderboard(battles, { bootstrap: 200, seed: 4 });
     for (const row of rows) {
-      const expected = 1 + rows.filter((o) => o !== row && o.ciLow > row.ciHigh).length;
+      const expected = 1 + rows.filter((o) => o !== row && o.ratingQ025 > row.ratingQ975).length;
       expect(row.rank).toBe(expected);
     }
     const rank = Object.fromEntries(rows.map((r) => [r.model, r.rank]));
@@ -76,7 +81,11 @@ describe('leaderboard', () => {
   it('bootstrap 0 gives zero-width intervals and ranks by rating', () => {
     const rows = leaderboard(battles, { bootstrap: 0 });
     expect(rows.map((r) => r.rank)).toEqual([1, 2, 3, 4]);
-    for (const r of rows) expect(r.ciLow).toBe(r.rating);
+    for (const r of rows) {
+      expect(r.ratingQ025).toBe(r.rating);
+      expect(r.variance).toBe(0);
+    }
+    expect(leaderboardDetailed(battles, { bootstrap: 0 }).bootstrap).toEqual({ rounds: 0, kept: 0, skippedRounds: [] });
   });
 
   it('supports Davidson ties and validates options', () => {

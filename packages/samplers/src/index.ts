@@ -4,12 +4,6 @@ export {
   createCandidateSampler,
 } from './candidate-sampler.js';
 export {
-  mapFinishReason,
-  type OpenAISamplerOptions,
-  openAISampler,
-  openAISamplerOptionsSchema,
-} from './openai-sampler.js';
-export {
   type DrawnToken,
   type LogitsProcessing,
   sampleFromLogits,

@@ -6,18 +6,4 @@ export { mockEncoder } from './mock-encoder.js';
 export { matrixOracle, mockOracle } from './mock-oracle.js';
 export { type MockPolicyOptions, mockPolicy } from './mock-policy.js';
 export { mockSampler } from './mock-sampler.js';
-export {
-  chatCompletionBody,
-  completionBody,
-  embeddingsBody,
-  type OpenAITestFault,
-  type OpenAITestHandler,
-  type OpenAITestReply,
-  type OpenAITestRequest,
-  type OpenAITestRoute,
-  type OpenAITestServer,
-  type OpenAITestServerOptions,
-  startOpenAITestServer,
-  testReply,
-} from './openai-test-server.js';
 export { assertClose, type CloseOptions } from './tensor-assertions.js';

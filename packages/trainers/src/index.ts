@@ -7,11 +7,6 @@ export {
   runMinibatchLoop,
 } from './minibatch-loop.js';
 export {
-  type OpenAIEmbeddingsEncoderOptions,
-  openAIEmbeddingsEncoder,
-  openAIEmbeddingsEncoderOptionsSchema,
-} from './openai-embeddings-encoder.js';
-export {
   type OfflinePairwiseConfig,
   type OfflinePairwiseDeps,
   type OfflinePairwiseResult,

@@ -1,11 +1,29 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureIo } from '../__fixtures__/capture-io.js';
 import { main } from '../cli.js';
 
 const row = (a: string, b: string, winner: string) => JSON.stringify({ model_a: a, model_b: b, winner });
+type JsonRow = {
+  model: string;
+  rating: number;
+  variance: number;
+  ratingQ025: number;
+  ratingQ975: number;
+  rank: number;
+  numBattles: number;
+};
+
+const fixtures = fileURLToPath(new URL('../__fixtures__/', import.meta.url));
+/** FastChat-style clean_battle JSON array and FastChat's ratings for it (see fastchat-battles.py). */
+const fastChatJson = readFileSync(join(fixtures, 'fastchat-battles.json'), 'utf8');
+const reference = JSON.parse(readFileSync(join(fixtures, 'fastchat-reference.json'), 'utf8')) as Record<
+  'anonyOnly' | 'filtered',
+  { battles: number; ratings: Record<string, number>; numBattles: Record<string, number> }
+>;
 
 let dir: string;
 beforeAll(() => {
@@ -23,6 +41,15 @@ beforeAll(() => {
     `${row('a', 'b', 'model_a')}\n${row('a', 'b', 'model_b')}\n{"model_a": "a", "model_b": "b", "winner": "draw"}\n`,
   );
   writeFileSync(join(dir, 'not-json.jsonl'), `${row('a', 'b', 'model_a')}\n{oops\n`);
+  writeFileSync(join(dir, 'clean_battle.json'), fastChatJson);
+  const rows = JSON.parse(fastChatJson) as unknown[];
+  writeFileSync(join(dir, 'clean_battle.jsonl'), `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+  writeFileSync(join(dir, 'bom.json'), `\uFEFF${fastChatJson}`);
+  // A ring of 8 teams splitting two games per adjacent pair: the fit exists, many resamples lose it.
+  const ring: string[] = [];
+  for (let t = 0; t < 8; t++)
+    ring.push(row(`team${t}`, `team${(t + 1) % 8}`, 'model_a'), row(`team${t}`, `team${(t + 1) % 8}`, 'model_b'));
+  writeFileSync(join(dir, 'ring.jsonl'), `${ring.join('\n')}\n`);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -32,13 +59,26 @@ describe('prefplay leaderboard', () => {
     const code = await main(['leaderboard', '--battles', 'battles.jsonl', '--bootstrap', '50', '--json'], io);
     expect(io.err).toBe('');
     expect(code).toBe(0);
-    const rows = JSON.parse(io.out) as { model: string; rating: number; ciLow: number; ciHigh: number; rank: number }[];
+    const rows = JSON.parse(io.out) as JsonRow[];
     expect(rows.map((r) => r.model)).toEqual(['strong', 'mid', 'weak']);
-    expect(Object.keys(rows[0] ?? {}).sort()).toEqual(['ciHigh', 'ciLow', 'model', 'rank', 'rating']);
+    expect(Object.keys(rows[0] ?? {})).toEqual([
+      'model',
+      'rating',
+      'variance',
+      'ratingQ025',
+      'ratingQ975',
+      'rank',
+      'numBattles',
+    ]);
     // Without an anchor the ratings average 1000.
     expect(rows.reduce((s, r) => s + r.rating, 0) / 3).toBeCloseTo(1000, 6);
-    for (const r of rows) expect(r.ciLow).toBeLessThanOrEqual(r.ciHigh);
+    for (const r of rows) {
+      expect(r.ratingQ025).toBeLessThanOrEqual(r.ratingQ975);
+      expect(r.variance).toBeGreaterThan(0);
+    }
     expect(rows[0]?.rank).toBe(1);
+    // strong: 50 battles with mid, 50 with weak, 1 tie with weak.
+    expect(rows[0]?.numBattles).toBe(101);
   });
 
   it('is reproducible for a seed and shifts to an anchor', async () => {
@@ -101,6 +141,83 @@ describe('prefplay leaderboard', () => {
     const rows = JSON.parse(io.out) as { model: string; rating: number }[];
     expect(rows.map((r) => r.model)).toEqual(['a', 'b', 'c']);
     for (const r of rows) expect(Number.isFinite(r.rating)).toBe(true);
+  });
+
+  it("reads FastChat's JSON array like its JSONL form and matches FastChat's ratings with --anony-only", async () => {
+    const args = ['--anony-only', '--bootstrap', '30', '--seed', '3', '--json'];
+    const fromArray = captureIo(dir);
+    expect(await main(['leaderboard', '--battles', 'clean_battle.json', ...args], fromArray)).toBe(0);
+    const fromLines = captureIo(dir);
+    expect(await main(['leaderboard', '--battles', 'clean_battle.jsonl', ...args], fromLines)).toBe(0);
+    const withBom = captureIo(dir);
+    expect(await main(['leaderboard', '--battles', 'bom.json', ...args], withBom)).toBe(0);
+    expect(fromArray.err).toBe('');
+    expect(fromLines.out).toBe(fromArray.out);
+    expect(withBom.out).toBe(fromArray.out);
+    const rows = JSON.parse(fromArray.out) as JsonRow[];
+    const expected = reference.anonyOnly;
+    expect(rows.map((r) => r.model).sort()).toEqual(Object.keys(expected.ratings).sort());
+    for (const r of rows) {
+      expect(r.rating).toBeCloseTo(expected.ratings[r.model] as number, 4);
+      expect(r.numBattles).toBe(expected.numBattles[r.model]);
+    }
+    // Without --anony-only every row counts, and the ratings differ.
+    const all = captureIo(dir);
+    expect(await main(['leaderboard', '--battles', 'clean_battle.json', '--bootstrap', '0', '--json'], all)).toBe(0);
+    const allRows = JSON.parse(all.out) as JsonRow[];
+    expect(allRows.reduce((s, r) => s + r.numBattles, 0) / 2).toBe(240);
+    expect(allRows.find((r) => r.model === 'gpt-4')?.rating).not.toBeCloseTo(expected.ratings['gpt-4'] as number, 1);
+  });
+
+  it('filters by language, excluded models and ties as FastChat does', async () => {
+    const io = captureIo(dir);
+    const argv = ['leaderboard', '--battles', 'clean_battle.json', '--anony-only', '--exclude-ties'];
+    argv.push('--langs', 'English', '--langs', 'German', '--exclude-models', 'koala-13b', '--bootstrap', '0', '--json');
+    expect(await main(argv, io)).toBe(0);
+    const rows = JSON.parse(io.out) as JsonRow[];
+    const expected = reference.filtered;
+    expect(rows.map((r) => r.model).sort()).toEqual(Object.keys(expected.ratings).sort());
+    for (const r of rows) {
+      expect(r.rating).toBeCloseTo(expected.ratings[r.model] as number, 4);
+      expect(r.numBattles).toBe(expected.numBattles[r.model]);
+    }
+    const table = captureIo(dir);
+    const tableArgv = ['leaderboard', '--battles', 'clean_battle.jsonl', '--langs', 'English,German', '--exclude-ties'];
+    tableArgv.push('--anony-only', '--exclude-models', 'koala-13b', '--bootstrap', '0');
+    expect(await main(tableArgv, table)).toBe(0);
+    expect(table.out).toMatch(
+      new RegExp(
+        `${expected.battles} of 240 battles kept \\(\\d+ in other languages, \\d+ with an excluded model, \\d+ not anonymous, \\d+ ties\\)`,
+      ),
+    );
+  });
+
+  it('needs "anony" for --anony-only and "language" for --langs, naming the line', async () => {
+    const io = captureIo(dir);
+    expect(await main(['leaderboard', '--battles', 'battles.jsonl', '--anony-only'], io)).toBe(2);
+    expect(io.err).toMatch(/battles\.jsonl:1, field "anony"/);
+    const langs = captureIo(dir);
+    expect(await main(['leaderboard', '--battles', 'battles.jsonl', '--langs', 'English'], langs)).toBe(2);
+    expect(langs.err).toMatch(/battles\.jsonl:1, field "language"/);
+    const none = captureIo(dir);
+    expect(await main(['leaderboard', '--battles', 'clean_battle.json', '--langs', 'Klingon'], none)).toBe(2);
+    expect(none.err).toMatch(/no battles are left after filtering the 240 rows \(240 in other languages\)/);
+  });
+
+  it('finishes a 100-round bootstrap on sparse data and says how many rounds it left out', async () => {
+    const json = captureIo(dir);
+    expect(await main(['leaderboard', '--battles', 'ring.jsonl', '--json'], json)).toBe(0);
+    const match = /(\d+) of 100 bootstrap rounds left out: .* the other (\d+)/.exec(json.err);
+    expect(match).not.toBeNull();
+    expect(Number(match?.[1]) + Number(match?.[2])).toBe(100);
+    expect(Number(match?.[1])).toBeGreaterThan(0);
+    for (const r of JSON.parse(json.out) as JsonRow[]) expect(Number.isFinite(r.ratingQ975)).toBe(true);
+    const table = captureIo(dir);
+    expect(await main(['leaderboard', '--battles', 'ring.jsonl'], table)).toBe(0);
+    expect(table.out).toContain(`${match?.[1]} of 100 bootstrap rounds left out`);
+    const ridged = captureIo(dir);
+    expect(await main(['leaderboard', '--battles', 'ring.jsonl', '--ridge', '0.01', '--json'], ridged)).toBe(0);
+    expect(ridged.err).toBe('');
   });
 
   it('shows its help', async () => {

@@ -30,10 +30,25 @@ beforeAll(() => {
     ]),
   );
   writeFileSync(join(dir, 'broken.json'), '[[0.5, 0.5],\n [0.5, 0.5]\n oops');
+  // As Windows editors save UTF-8: a byte-order mark first.
+  writeFileSync(
+    join(dir, 'bom.json'),
+    `\uFEFF${JSON.stringify({ matrix: weighted, labels: ['rock', 'paper', 'scissors'] })}`,
+  );
+  writeFileSync(join(dir, 'bom-policy.json'), `\uFEFF${JSON.stringify([1, 0, 0])}`);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('prefplay nash', () => {
+  it('accepts a byte-order mark at the start of the matrix and policy files', async () => {
+    const plain = captureIo(dir);
+    const bom = captureIo(dir);
+    expect(await main(['nash', '--matrix', 'rps.json', '--policy', 'policy.json', '--json'], plain)).toBe(0);
+    expect(await main(['nash', '--matrix', 'bom.json', '--policy', 'bom-policy.json', '--json'], bom)).toBe(0);
+    expect(bom.err).toBe('');
+    expect(bom.out).toBe(plain.out);
+  });
+
   it('prints the closed-form winner of weighted rock-paper-scissors as JSON', async () => {
     const io = captureIo(dir);
     expect(await main(['nash', '--matrix', 'rps.json', '--json'], io)).toBe(0);

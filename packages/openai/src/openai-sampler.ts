@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import {
   createHttpClient,
   type FinishReason,
@@ -13,6 +12,7 @@ import {
   type TokenIds,
 } from '@prefplay/core';
 import { z } from 'zod';
+import { createAbortFanout } from './abort-fanout.js';
 
 export const openAISamplerOptionsSchema = httpConnectionOptionsSchema.extend({
   model: z.string().min(1),
@@ -72,7 +72,7 @@ const chatSchema = z.object({
         logprobs: z
           .object({
             content: z
-              .array(z.object({ logprob: z.number() }))
+              .array(z.object({ logprob: z.number().nullable() }))
               .nullable()
               .optional(),
           })
@@ -92,10 +92,28 @@ export function mapFinishReason(reason: string | null | undefined): FinishReason
   return 'stop';
 }
 
-function sumLogprobs(values: readonly (number | null)[] | null | undefined): number | undefined {
+/**
+ * The sum of the sampled tokens' log-probs; undefined when the server sent none. A `null` entry
+ * (a token the server did not score) is an error naming the position: a partial sum would look like a
+ * plausible log-probability and be wrong.
+ */
+export function sumLogprobs(
+  values: readonly (number | null)[] | null | undefined,
+  where: { readonly url: string; readonly choice: number },
+): number | undefined {
   if (!values || values.length === 0) return undefined;
   let total = 0;
-  for (const v of values) if (v !== null) total += v;
+  for (let t = 0; t < values.length; t++) {
+    const v = values[t];
+    if (v === null || v === undefined) {
+      throw new PrefplayError({
+        code: 'http',
+        problem: `POST ${where.url} returned a null log-prob for token ${t} of ${values.length} in choice ${where.choice}, so the response's log-probability is unknown`,
+        hint: 'Pass logprobs: false to sample without recording log-probs, or use a server that scores every sampled token',
+      });
+    }
+    total += v;
+  }
   return total;
 }
 
@@ -150,6 +168,7 @@ export function openAISampler(input: OpenAISamplerOptions): SamplerV1 {
       code: 'http' as const,
       hint: `The server did not answer in the OpenAI ${path} format; check baseURL, mode and the server version`,
     };
+    const url = `${client.options.baseURL}/${path}`;
     let choices: Choice[];
     if (options.mode === 'chat') {
       const parsed = parseOptions(chatSchema, raw, context);
@@ -157,7 +176,12 @@ export function openAISampler(input: OpenAISamplerOptions): SamplerV1 {
         index: c.index ?? i,
         text: c.message.content ?? '',
         finishReason: mapFinishReason(c.finish_reason),
-        logprob: sumLogprobs(c.logprobs?.content?.map((t) => t.logprob)),
+        logprob: options.logprobs
+          ? sumLogprobs(
+              c.logprobs?.content?.map((t) => t.logprob),
+              { url, choice: c.index ?? i },
+            )
+          : undefined,
       }));
     } else {
       const parsed = parseOptions(completionsSchema, raw, context);
@@ -165,8 +189,26 @@ export function openAISampler(input: OpenAISamplerOptions): SamplerV1 {
         index: c.index ?? i,
         text: c.text,
         finishReason: mapFinishReason(c.finish_reason),
-        logprob: sumLogprobs(c.logprobs?.token_logprobs),
+        logprob: options.logprobs ? sumLogprobs(c.logprobs?.token_logprobs, { url, choice: c.index ?? i }) : undefined,
       }));
+    }
+    const seen = new Set<number>();
+    for (const choice of choices) {
+      if (choice.index >= n) {
+        throw new PrefplayError({
+          code: 'http',
+          problem: `POST ${url} returned choice index ${choice.index} where n = ${n} were asked (indices 0 to ${n - 1})`,
+          hint: 'Check that the server is OpenAI-compatible',
+        });
+      }
+      if (seen.has(choice.index)) {
+        throw new PrefplayError({
+          code: 'http',
+          problem: `POST ${url} returned choice index ${choice.index} twice, so the samples cannot be told apart`,
+          hint: "Check that the server is OpenAI-compatible; with a server that mishandles `n`, pass nSupport: 'repeat'",
+        });
+      }
+      seen.add(choice.index);
     }
     choices.sort((a, b) => a.index - b.index);
     if (choices.length !== n) {
@@ -203,11 +245,15 @@ export function openAISampler(input: OpenAISamplerOptions): SamplerV1 {
         });
       }
       const texts = prompts.map(promptText);
-      const controller = new AbortController();
-      setMaxListeners(0, controller.signal);
-      const onAbort = () => controller.abort(signal?.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (signal?.aborted) controller.abort(signal.reason);
+      const fanout = createAbortFanout(signal);
+      const ask = async (text: string, n: number, requestSeed: number): Promise<Choice[]> => {
+        const child = fanout.child();
+        try {
+          return await request(text, n, requestSeed, child.signal);
+        } finally {
+          child.release();
+        }
+      };
       const k = samplesPerPrompt;
       const toSample = (choice: Choice, sampleSeed: number): SampleV1 => ({
         tokens: options.tokenize ? options.tokenize(choice.text) : [],
@@ -221,22 +267,22 @@ export function openAISampler(input: OpenAISamplerOptions): SamplerV1 {
         return await Promise.all(
           texts.map(async (text) => {
             if (options.nSupport === 'n') {
-              const choices = await request(text, k, seed, controller.signal);
+              const choices = await ask(text, k, seed);
               return choices.map((c) => toSample(c, seed));
             }
             return Promise.all(
               Array.from({ length: k }, async (_, j) => {
-                const [choice] = await request(text, 1, seed + j, controller.signal);
+                const [choice] = await ask(text, 1, seed + j);
                 return toSample(choice as Choice, seed + j);
               }),
             );
           }),
         );
       } catch (error) {
-        controller.abort();
+        fanout.abort();
         throw error;
       } finally {
-        signal?.removeEventListener('abort', onAbort);
+        fanout.dispose();
       }
     },
   };

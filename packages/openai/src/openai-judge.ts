@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import {
   createHttpClient,
   httpConnectionOf,
@@ -12,6 +11,7 @@ import {
   type TokenIds,
 } from '@prefplay/core';
 import { z } from 'zod';
+import { createAbortFanout } from './abort-fanout.js';
 
 const defaultSystemPrompt =
   'You are an impartial judge. You compare two responses to the same prompt and decide which one is better. ' +
@@ -21,7 +21,7 @@ const defaultUserTemplate =
   'Prompt:\n{prompt}\n\nResponse A:\n{responseA}\n\nResponse B:\n{responseB}\n\n' +
   'Which response is better? Answer with exactly one letter, A or B.';
 
-const openAIJudgeOptionsSchema = httpConnectionOptionsSchema.extend({
+export const openAIJudgeOptionsSchema = httpConnectionOptionsSchema.extend({
   model: z.string().min(1),
   /** System message; `null` sends none. */
   systemPrompt: z.string().nullable().default(defaultSystemPrompt),
@@ -46,6 +46,12 @@ const openAIJudgeOptionsSchema = httpConnectionOptionsSchema.extend({
     .optional(),
   /** Extra fields merged into every request body (e.g. vLLM's `chat_template_kwargs`). */
   extraBody: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * Largest tolerated share of unreadable answers (neither the log-probs nor the text name A or B),
+   * over all answers so far; checked after every `doCompare`, which throws once the share is above
+   * it. The default 0 fails on the first unreadable answer.
+   */
+  maxUnreadableShare: z.number().min(0).max(1).default(0),
   oracleId: z.string().min(1).optional(),
 });
 
@@ -59,14 +65,30 @@ export type OpenAIJudgeStats = {
   readonly logprobAnswers: number;
   /** Answers read from the text (log-probs absent or without A/B): A → 1, B → 0. */
   readonly textAnswers: number;
-  /** Answers that were a tie or unreadable, counted as 1/2. */
-  readonly undecidedAnswers: number;
+  /** Answers that named neither A nor B (a tie, "C", "Both…", log-probs and text without a label). */
+  readonly unreadableAnswers: number;
+  /** Pairs whose two orders were both unreadable, set to 1/2 (only below `maxUnreadableShare`). */
+  readonly unresolvedPairs: number;
+};
+
+/** One unreadable answer, as the server wrote it. */
+export type OpenAIJudgeUnreadableAnswer = {
+  readonly promptId: string;
+  /** Indices (into the call's `responses`) of the responses shown as A and as B. */
+  readonly first: number;
+  readonly second: number;
+  /** The answer text (at most 200 characters), `null` when the server sent none. */
+  readonly content: string | null;
 };
 
 export type OpenAIJudge = PreferenceOracleV1 & {
-  /** Counts so far; `textAnswers + undecidedAnswers` are the fallbacks from log-probs. */
+  /** Counts so far; `textAnswers + unreadableAnswers` are the fallbacks from log-probs. */
   readonly stats: OpenAIJudgeStats;
+  /** The first 20 unreadable answers, for reports. */
+  readonly unreadableAnswers: readonly OpenAIJudgeUnreadableAnswer[];
 };
+
+const keptUnreadable = 20;
 
 const topLogprobSchema = z.object({ token: z.string(), logprob: z.number() });
 const chatResponseSchema = z.object({
@@ -95,6 +117,10 @@ const chatResponseSchema = z.object({
 });
 
 type ChatResponse = z.output<typeof chatResponseSchema>;
+
+type Answer =
+  | { readonly p: number; readonly via: 'logprobs' | 'text' }
+  | { readonly p: undefined; readonly via: 'unreadable'; readonly content: string | null };
 
 function choiceLabel(token: string): 'A' | 'B' | undefined {
   const bare = token
@@ -161,12 +187,16 @@ export function probabilityFromText(content: string): number | undefined {
  * symmetrises, `M_ij = (P(i first) + 1 − P(j first, i second)) / 2`, which removes a constant
  * position bias; the result is constant-sum with diagonal 1/2. `P(first)` is read from the top
  * log-probs of the choice token, `e^{lpA}/(e^{lpA}+e^{lpB})`, or from the answer text when the server
- * gives no log-probs (A → 1, B → 0, otherwise 1/2; see `stats`).
+ * gives no log-probs (A → 1, B → 0). An answer naming neither is unreadable: it is counted (`stats`,
+ * `unreadableAnswers`) and fails the call once their share passes `maxUnreadableShare` (default 0);
+ * a tolerated one is left out, the pair taking the other order's answer alone (1/2 when both are
+ * unreadable, counted in `stats.unresolvedPairs`).
  */
 export function openAIJudge(input: OpenAIJudgeOptions): OpenAIJudge {
   const options = parseOptions(openAIJudgeOptionsSchema, input, { what: 'openAIJudge options' });
   const client = createHttpClient(httpConnectionOf(options));
-  const stats = { queries: 0, logprobAnswers: 0, textAnswers: 0, undecidedAnswers: 0 };
+  const stats = { queries: 0, logprobAnswers: 0, textAnswers: 0, unreadableAnswers: 0, unresolvedPairs: 0 };
+  const unreadable: OpenAIJudgeUnreadableAnswer[] = [];
 
   const textOf = (item: PromptV1 | ResponseV1, what: string): string => {
     if (item.text !== undefined) return item.text;
@@ -184,7 +214,7 @@ export function openAIJudge(input: OpenAIJudgeOptions): OpenAIJudge {
       name === 'prompt' ? prompt : name === 'responseA' ? first : second,
     );
 
-  const ask = async (prompt: string, first: string, second: string, signal: AbortSignal): Promise<number> => {
+  const ask = async (prompt: string, first: string, second: string, signal: AbortSignal): Promise<Answer> => {
     const messages = [
       ...(options.systemPrompt !== null ? [{ role: 'system', content: options.systemPrompt }] : []),
       { role: 'user', content: render(prompt, first, second) },
@@ -204,19 +234,12 @@ export function openAIJudge(input: OpenAIJudgeOptions): OpenAIJudge {
       code: 'http',
       hint: 'The server did not answer in the OpenAI chat completion format; check baseURL and the server version',
     });
-    stats.queries++;
     const fromLogprobs = probabilityFromLogprobs(response);
-    if (fromLogprobs !== undefined) {
-      stats.logprobAnswers++;
-      return fromLogprobs;
-    }
-    const fromText = probabilityFromText(response.choices[0]?.message.content ?? '');
-    if (fromText !== undefined) {
-      stats.textAnswers++;
-      return fromText;
-    }
-    stats.undecidedAnswers++;
-    return 0.5;
+    if (fromLogprobs !== undefined) return { p: fromLogprobs, via: 'logprobs' };
+    const content = response.choices[0]?.message.content ?? null;
+    const fromText = probabilityFromText(content ?? '');
+    if (fromText !== undefined) return { p: fromText, via: 'text' };
+    return { p: undefined, via: 'unreadable', content };
   };
 
   return {
@@ -225,43 +248,81 @@ export function openAIJudge(input: OpenAIJudgeOptions): OpenAIJudge {
     get stats() {
       return { ...stats };
     },
+    get unreadableAnswers() {
+      return unreadable.slice();
+    },
     async doCompare({ prompt, responses, signal }): Promise<PreferenceMatrix> {
       const k = responses.length;
       const promptText = textOf(prompt, 'prompt');
       const texts = responses.map((r, i) => textOf(r, `responses[${i}]`));
-      const controller = new AbortController();
-      setMaxListeners(0, controller.signal);
-      const onAbort = () => controller.abort(signal?.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (signal?.aborted) controller.abort(signal.reason);
-      // first[i][j] = P(response i wins when shown first, j second).
-      const first: number[][] = Array.from({ length: k }, () => new Array<number>(k).fill(0.5));
+      const fanout = createAbortFanout(signal);
+      // first[i][j] = P(response i wins when shown first, j second); undefined when unreadable.
+      const first: (number | undefined)[][] = Array.from({ length: k }, () => new Array(k).fill(undefined));
+      const answers: { i: number; j: number; answer: Answer }[] = [];
       const jobs: Promise<void>[] = [];
       for (let i = 0; i < k; i++) {
         for (let j = 0; j < k; j++) {
           if (i === j) continue;
+          const request = fanout.child();
           jobs.push(
-            ask(promptText, texts[i] as string, texts[j] as string, controller.signal).then((p) => {
-              (first[i] as number[])[j] = p;
-            }),
+            ask(promptText, texts[i] as string, texts[j] as string, request.signal)
+              .then((answer) => {
+                answers.push({ i, j, answer });
+                (first[i] as (number | undefined)[])[j] = answer.p;
+              })
+              .finally(request.release),
           );
         }
       }
       try {
         await Promise.all(jobs);
       } catch (error) {
-        controller.abort();
+        fanout.abort();
         throw error;
       } finally {
-        signal?.removeEventListener('abort', onAbort);
+        fanout.dispose();
+      }
+      // Counted in request order, so that stats and kept examples do not depend on arrival order.
+      answers.sort((x, y) => x.i - y.i || x.j - y.j);
+      for (const { i, j, answer } of answers) {
+        stats.queries++;
+        if (answer.via === 'unreadable') {
+          stats.unreadableAnswers++;
+          if (unreadable.length < keptUnreadable) {
+            const content = answer.content === null ? null : answer.content.slice(0, 200);
+            unreadable.push({ promptId: prompt.id, first: i, second: j, content });
+          }
+        } else if (answer.via === 'logprobs') stats.logprobAnswers++;
+        else stats.textAnswers++;
       }
       const matrix: number[][] = Array.from({ length: k }, () => new Array<number>(k).fill(0.5));
       for (let i = 0; i < k; i++) {
         for (let j = i + 1; j < k; j++) {
-          const mij = ((first[i]?.[j] ?? 0.5) + 1 - (first[j]?.[i] ?? 0.5)) / 2;
+          const forward = first[i]?.[j];
+          const backward = first[j]?.[i];
+          let mij: number;
+          if (forward !== undefined && backward !== undefined) mij = (forward + 1 - backward) / 2;
+          else if (forward !== undefined) mij = forward;
+          else if (backward !== undefined) mij = 1 - backward;
+          else {
+            stats.unresolvedPairs++;
+            mij = 0.5;
+          }
           (matrix[i] as number[])[j] = mij;
           (matrix[j] as number[])[i] = 1 - mij;
         }
+      }
+      if (stats.unreadableAnswers > options.maxUnreadableShare * stats.queries) {
+        const share = stats.unreadableAnswers / stats.queries;
+        const examples = unreadable
+          .slice(0, 3)
+          .map((u) => (u.content === null ? 'no content' : JSON.stringify(u.content)))
+          .join(', ');
+        throw new PrefplayError({
+          code: 'http',
+          problem: `openAIJudge "${options.model}": ${stats.unreadableAnswers} of ${stats.queries} answers named neither A nor B (share ${share.toFixed(3)}, above maxUnreadableShare ${options.maxUnreadableShare}), e.g. ${examples}`,
+          hint: 'Make the judge answer with the single letter A or B (systemPrompt, userTemplate, maxTokens, logprobs), or tolerate a share of unreadable answers with maxUnreadableShare',
+        });
       }
       return matrix;
     },

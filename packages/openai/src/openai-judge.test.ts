@@ -1,13 +1,13 @@
 import { PrefplayError, type PromptV1, type ResponseV1 } from '@prefplay/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { openAIJudge, probabilityFromText } from './openai-judge.js';
 import {
   chatCompletionBody,
   type OpenAITestRequest,
   type OpenAITestServer,
   startOpenAITestServer,
   testReply,
-} from '@prefplay/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { openAIJudge, probabilityFromText } from './openai-judge.js';
+} from './openai-test-server.js';
 
 const servers: OpenAITestServer[] = [];
 async function start(options: Parameters<typeof startOpenAITestServer>[0]): Promise<OpenAITestServer> {
@@ -87,29 +87,115 @@ describe('openAIJudge', () => {
     expect(server.requests).toHaveLength(6);
     const body = server.requests[0]?.body ?? {};
     expect(body).toMatchObject({ model: 'judge-1', temperature: 0, logprobs: true, top_logprobs: 5 });
-    expect(judge.stats).toEqual({ queries: 6, logprobAnswers: 6, textAnswers: 0, undecidedAnswers: 0 });
+    expect(judge.stats).toEqual({
+      queries: 6,
+      logprobAnswers: 6,
+      textAnswers: 0,
+      unreadableAnswers: 0,
+      unresolvedPairs: 0,
+    });
+    expect(judge.unreadableAnswers).toEqual([]);
     expect(judge.oracleId).toBe('openai-judge:judge-1');
   });
 
-  it('falls back to the answer text without log-probs and counts undecided answers', async () => {
-    // The better response (higher score) wins, phrased variously; the pair {0, 1} is always a tie.
+  it('falls back to the answer text without log-probs', async () => {
+    // The better response (higher score) wins, phrased variously.
     const server = await start({
       chat: (request) => {
         const { a, b } = shown(request);
-        if ((a === 0 && b === 1) || (a === 1 && b === 0)) return chatCompletionBody(['They are equally good.']);
         const aWins = (scores[a] as number) > (scores[b] as number);
         return chatCompletionBody([aWins ? 'A' : 'Response B is better.']);
       },
     });
     const judge = openAIJudge({ baseURL: server.baseURL, model: 'm', logprobs: false });
     const matrix = await judge.doCompare({ prompt, responses });
+    // scores 0.4, -1.1, 1.7: 2 beats 0 beats 1, in both orders.
     expect(matrix).toEqual([
-      [0.5, 0.5, 0],
-      [0.5, 0.5, 0],
+      [0.5, 1, 0],
+      [0, 0.5, 0],
       [1, 1, 0.5],
     ]);
     expect(server.requests[0]?.body.logprobs).toBeUndefined();
-    expect(judge.stats).toEqual({ queries: 6, logprobAnswers: 0, textAnswers: 4, undecidedAnswers: 2 });
+    expect(judge.stats).toEqual({
+      queries: 6,
+      logprobAnswers: 0,
+      textAnswers: 6,
+      unreadableAnswers: 0,
+      unresolvedPairs: 0,
+    });
+  });
+
+  /** "C", "Both…" and log-probs without A/B (with a text that names neither), as a judge may answer. */
+  const unreadableReply = (a: number, b: number) => {
+    if (a === 0 && b === 1) return chatCompletionBody(['C']);
+    if (a === 1 && b === 0) return chatCompletionBody(['Both are equally good.']);
+    if (a === 0 && b === 2) {
+      return chatCompletionBody([
+        {
+          content: 'The',
+          logprobs: [
+            {
+              token: 'The',
+              logprob: Math.log(0.6),
+              top: [
+                { token: 'The', logprob: Math.log(0.6) },
+                { token: 'I', logprob: Math.log(0.3) },
+              ],
+            },
+          ],
+        },
+      ]);
+    }
+    return chatCompletionBody(['A']);
+  };
+
+  it('fails on unreadable answers by default, naming them, and never turns them into 1/2', async () => {
+    const server = await start({ chat: (request) => unreadableReply(shown(request).a, shown(request).b) });
+    const judge = openAIJudge({ baseURL: server.baseURL, model: 'm' });
+    const error = await judge.doCompare({ prompt, responses }).catch((e: unknown) => e);
+    expect(PrefplayError.hasCode(error, 'http')).toBe(true);
+    expect((error as Error).message).toMatch(/3 of 6 answers named neither A nor B/);
+    expect((error as Error).message).toMatch(/maxUnreadableShare 0\b/);
+    expect((error as Error).message).toContain('"C"');
+    expect(judge.stats).toMatchObject({ queries: 6, unreadableAnswers: 3, textAnswers: 3 });
+    expect(judge.unreadableAnswers).toEqual([
+      { promptId: 'p', first: 0, second: 1, content: 'C' },
+      { promptId: 'p', first: 0, second: 2, content: 'The' },
+      { promptId: 'p', first: 1, second: 0, content: 'Both are equally good.' },
+    ]);
+  });
+
+  it('tolerates unreadable answers up to maxUnreadableShare, using the readable order alone', async () => {
+    // (0,1) "C" but (1,0) "B": only P(1 first) = 0 is known, so M01 = 1 − 0 = 1.
+    // (0,2) and (2,0) both unreadable: the pair is unresolved, 1/2. (1,2) and (2,1) "A": 1/2.
+    const server = await start({
+      chat: (request) => {
+        const { a, b } = shown(request);
+        if (a === 0 && b === 1) return chatCompletionBody(['C']);
+        if (a === 1 && b === 0) return chatCompletionBody(['B']);
+        if ((a === 0 && b === 2) || (a === 2 && b === 0)) return chatCompletionBody(['Both.']);
+        return chatCompletionBody(['A']);
+      },
+    });
+    // 3 of 6 unreadable: a share of exactly 0.5 is not above the threshold.
+    const judge = openAIJudge({ baseURL: server.baseURL, model: 'm', logprobs: false, maxUnreadableShare: 0.5 });
+    const matrix = await judge.doCompare({ prompt, responses });
+    expect(matrix).toEqual([
+      [0.5, 1, 0.5],
+      [0, 0.5, 0.5],
+      [0.5, 0.5, 0.5],
+    ]);
+    expect(judge.stats).toEqual({
+      queries: 6,
+      logprobAnswers: 0,
+      textAnswers: 3,
+      unreadableAnswers: 3,
+      unresolvedPairs: 1,
+    });
+    // The share counts every answer so far: one more call with both answers unreadable makes it 5/8.
+    await expect(judge.doCompare({ prompt, responses: [responses[0], responses[2]] as ResponseV1[] })).rejects.toThrow(
+      /5 of 8 answers/,
+    );
   });
 
   it('removes a pure position bias by symmetrisation', async () => {

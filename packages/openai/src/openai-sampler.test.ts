@@ -1,13 +1,13 @@
 import { PrefplayError, type PromptV1 } from '@prefplay/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { mapFinishReason, openAISampler } from './openai-sampler.js';
 import {
   chatCompletionBody,
   completionBody,
   type OpenAITestServer,
   startOpenAITestServer,
   testReply,
-} from '@prefplay/testing';
-import { afterEach, describe, expect, it } from 'vitest';
-import { mapFinishReason, openAISampler } from './openai-sampler.js';
+} from './openai-test-server.js';
 
 const servers: OpenAITestServer[] = [];
 async function start(options: Parameters<typeof startOpenAITestServer>[0]): Promise<OpenAITestServer> {
@@ -142,6 +142,88 @@ describe('openAISampler', () => {
     await expect(missingSampler.doSample({ prompts, samplesPerPrompt: 1, seed: 0 })).rejects.toThrow(
       /completion answer.*choices\[0\]\.text/,
     );
+  });
+
+  it('rejects a null token log-prob instead of summing the others', async () => {
+    // vLLM-style completions reply whose second token carries no log-prob.
+    const server = await start({
+      completions: () => {
+        const reply = completionBody([{ text: 'abc', tokenLogprobs: [-0.5, 0, -0.25] }]) as {
+          choices: { logprobs: { token_logprobs: (number | null)[] } }[];
+        };
+        (reply.choices[0] as { logprobs: { token_logprobs: (number | null)[] } }).logprobs.token_logprobs[1] = null;
+        return reply;
+      },
+      chat: () => {
+        const reply = chatCompletionBody([
+          {
+            content: 'xy',
+            logprobs: [
+              { token: 'x', logprob: -1 },
+              { token: 'y', logprob: -2 },
+            ],
+          },
+        ]) as { choices: { logprobs: { content: { logprob: number | null }[] } }[] };
+        ((reply.choices[0]?.logprobs.content ?? [])[0] as { logprob: number | null }).logprob = null;
+        return reply;
+      },
+    });
+    const sampler = openAISampler({ baseURL: server.baseURL, model: 'm', retries: 0 });
+    const error = await sampler
+      .doSample({ prompts: prompts.slice(0, 1), samplesPerPrompt: 1, seed: 0 })
+      .catch((e) => e);
+    expect(PrefplayError.hasCode(error, 'http')).toBe(true);
+    expect((error as Error).message).toMatch(/null log-prob for token 1 of 3 in choice 0/);
+    expect((error as Error).message).toMatch(/logprobs: false/);
+    const chat = openAISampler({ baseURL: server.baseURL, model: 'm', mode: 'chat', retries: 0 });
+    await expect(chat.doSample({ prompts: prompts.slice(0, 1), samplesPerPrompt: 1, seed: 0 })).rejects.toThrow(
+      /null log-prob for token 0 of 2 in choice 0/,
+    );
+    // Without log-probs asked, log-probs a server sends anyway are ignored: the sample records none.
+    const plain = openAISampler({ baseURL: server.baseURL, model: 'm', logprobs: false, retries: 0 });
+    const samples = await plain.doSample({ prompts: prompts.slice(0, 1), samplesPerPrompt: 1, seed: 0 });
+    expect(samples[0]?.[0]?.text).toBe('abc');
+    expect(samples[0]?.[0]?.logprob).toBeUndefined();
+  });
+
+  it('rejects repeated and out-of-range choice indices', async () => {
+    let indices = [0, 0];
+    const server = await start({
+      completions: () => {
+        const reply = completionBody(['first', 'second']) as { choices: { index: number }[] };
+        reply.choices.forEach((choice, i) => {
+          choice.index = indices[i] as number;
+        });
+        return reply;
+      },
+    });
+    const sampler = openAISampler({ baseURL: server.baseURL, model: 'm', retries: 0 });
+    const ask = () => sampler.doSample({ prompts: prompts.slice(0, 1), samplesPerPrompt: 2, seed: 0 });
+    await expect(ask()).rejects.toThrow(/returned choice index 0 twice/);
+    indices = [0, 2];
+    await expect(ask()).rejects.toThrow(/returned choice index 2 where n = 2 were asked/);
+    indices = [1, 0];
+    expect((await ask())[0]?.map((s) => s.text)).toEqual(['second', 'first']);
+  });
+
+  it('aborts every request in flight on the caller signal, without piling listeners on it', async () => {
+    const server = await start({ completions: () => testReply({ delayMs: 5000, json: completionBody(['late']) }) });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const sampler = openAISampler({ baseURL: server.baseURL, model: 'm', nSupport: 'repeat', concurrency: 32 });
+      const controller = new AbortController();
+      const many = Array.from({ length: 8 }, (_, i) => ({ id: `p${i}`, tokens: [], text: `q${i}` }));
+      const pending = sampler.doSample({ prompts: many, samplesPerPrompt: 3, seed: 0, signal: controller.signal });
+      while (server.inFlight < 24) await new Promise((resolve) => setTimeout(resolve, 5));
+      controller.abort(new Error('stop'));
+      await expect(pending).rejects.toThrow(/cancelled by the caller/);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((w) => w.name)).not.toContain('MaxListenersExceededWarning');
   });
 
   it('needs prompt text or detokenize, and validates options', async () => {

@@ -1,4 +1,3 @@
-import { setMaxListeners } from 'node:events';
 import {
   createHttpClient,
   type EncodeOptionsV1,
@@ -10,6 +9,7 @@ import {
   type TokenIds,
 } from '@prefplay/core';
 import { z } from 'zod';
+import { createAbortFanout } from './abort-fanout.js';
 
 export const openAIEmbeddingsEncoderOptionsSchema = httpConnectionOptionsSchema.extend({
   model: z.string().min(1),
@@ -97,17 +97,22 @@ export function openAIEmbeddingsEncoder(input: OpenAIEmbeddingsEncoderOptions): 
         });
       });
       if (texts.length === 0) return [];
-      const controller = new AbortController();
-      setMaxListeners(0, controller.signal);
-      const onAbort = () => controller.abort(signal?.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (signal?.aborted) controller.abort(signal.reason);
+      const fanout = createAbortFanout(signal);
       const batches: string[][] = [];
       for (let start = 0; start < texts.length; start += options.batchSize) {
         batches.push(texts.slice(start, start + options.batchSize));
       }
       try {
-        const results = await Promise.all(batches.map((batch) => embedBatch(batch, controller.signal)));
+        const results = await Promise.all(
+          batches.map(async (batch) => {
+            const child = fanout.child();
+            try {
+              return await embedBatch(batch, child.signal);
+            } finally {
+              child.release();
+            }
+          }),
+        );
         const embeddings = results.flat();
         const dimension = embeddings[0]?.length ?? 0;
         const odd = embeddings.findIndex((e) => e.length !== dimension);
@@ -116,10 +121,10 @@ export function openAIEmbeddingsEncoder(input: OpenAIEmbeddingsEncoderOptions): 
         }
         return embeddings;
       } catch (error) {
-        controller.abort();
+        fanout.abort();
         throw error;
       } finally {
-        signal?.removeEventListener('abort', onAbort);
+        fanout.dispose();
       }
     },
   };

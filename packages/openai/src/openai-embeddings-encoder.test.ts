@@ -1,7 +1,7 @@
 import { PrefplayError } from '@prefplay/core';
-import { embeddingsBody, type OpenAITestServer, startOpenAITestServer } from '@prefplay/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openAIEmbeddingsEncoder } from './openai-embeddings-encoder.js';
+import { embeddingsBody, type OpenAITestServer, startOpenAITestServer } from './openai-test-server.js';
 
 const servers: OpenAITestServer[] = [];
 async function start(options: Parameters<typeof startOpenAITestServer>[0]): Promise<OpenAITestServer> {
@@ -79,6 +79,19 @@ describe('openAIEmbeddingsEncoder', () => {
     const error = await zeroEncoder.doEncode({ responses }).catch((e: unknown) => e);
     expect(PrefplayError.hasCode(error, 'http')).toBe(true);
     expect((error as Error).message).toMatch(/norm 0 at index 1/);
+
+    const repeated = await start({
+      embeddings: () =>
+        embeddingsBody(
+          [
+            [1, 0],
+            [0, 1],
+          ],
+          { order: [1, 1] },
+        ),
+    });
+    const repeatedEncoder = openAIEmbeddingsEncoder({ baseURL: repeated.baseURL, model: 'm', retries: 0 });
+    await expect(repeatedEncoder.doEncode({ responses })).rejects.toThrow(/missing or repeated index 1 for 2 inputs/);
 
     const missing = await start({ faults: [{ json: { data: [{ index: 0 }] } }] });
     const missingEncoder = openAIEmbeddingsEncoder({ baseURL: missing.baseURL, model: 'm', retries: 0 });
