@@ -74,7 +74,7 @@ export type AiSdkSamplerStats = {
   readonly finishReasons: Readonly<Partial<Record<ModelFinishReason, number>>>;
 };
 
-export type AiSdkSampler = SamplerV1 & {
+export type AiSdkSampler = Omit<SamplerV1, 'doSample'> & {
   readonly stats: AiSdkSamplerStats;
   doSample(options: SampleOptionsV1): Promise<AiSdkSample[][]>;
 };

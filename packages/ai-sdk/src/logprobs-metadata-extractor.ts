@@ -1,23 +1,25 @@
+import type { JSONValue, ProviderMetadata } from 'ai';
+
 /**
  * The `metadataExtractor` shape of `createOpenAICompatible` (`@ai-sdk/openai-compatible` 2.x),
  * written out so this package does not depend on it.
  */
 export type LogprobsMetadataExtractor = {
-  extractMetadata(options: { parsedBody: unknown }): Promise<Record<string, Record<string, unknown>> | undefined>;
+  extractMetadata(options: { parsedBody: unknown }): Promise<ProviderMetadata | undefined>;
   createStreamExtractor(): {
     processChunk(parsedChunk: unknown): void;
-    buildMetadata(): Record<string, Record<string, unknown>> | undefined;
+    buildMetadata(): ProviderMetadata | undefined;
   };
 };
 
 type ChatChoice = { logprobs?: { content?: unknown } | null };
 
-function contentLogprobs(body: unknown): unknown[] | undefined {
+function contentLogprobs(body: unknown): JSONValue[] | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const choices = (body as { choices?: unknown }).choices;
   if (!Array.isArray(choices)) return undefined;
   const content = (choices[0] as ChatChoice | undefined)?.logprobs?.content;
-  return Array.isArray(content) ? content : undefined;
+  return Array.isArray(content) ? (content as JSONValue[]) : undefined;
 }
 
 /**
@@ -34,7 +36,7 @@ export function logprobsMetadataExtractor(key: string): LogprobsMetadataExtracto
       return logprobs ? { [key]: { logprobs } } : undefined;
     },
     createStreamExtractor() {
-      const logprobs: unknown[] = [];
+      const logprobs: JSONValue[] = [];
       return {
         processChunk(chunk) {
           const part = contentLogprobs(chunk);
