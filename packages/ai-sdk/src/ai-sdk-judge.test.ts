@@ -307,6 +307,32 @@ describe('aiSdkJudge failures, aborts and limits', () => {
     expect(attempt({ model: 'openai/gpt-4o', maxUnreadableFraction: 2 })).toThrow(/maxUnreadableFraction/);
   });
 
+  it('accepts a provider-spec V2 model (AI SDK 5 providers), which AI SDK 6 adapts', async () => {
+    const calls: unknown[] = [];
+    const v2 = {
+      specificationVersion: 'v2' as const,
+      provider: 'legacy',
+      modelId: 'judge-v2',
+      supportedUrls: {},
+      async doGenerate(options: unknown) {
+        calls.push(options);
+        return {
+          content: [{ type: 'text' as const, text: calls.length === 1 ? 'B' : 'A' }],
+          finishReason: 'stop' as const,
+          usage: { inputTokens: 3, outputTokens: 1, totalTokens: 4 },
+          warnings: [],
+        };
+      },
+      doStream: () => Promise.reject(new Error('not used')),
+    };
+    const judge = aiSdkJudge({ model: v2 });
+    const m = await judge.doCompare({ prompt, responses: responses.slice(0, 2) });
+    // red first → B, green first → A: green wins both orders
+    expect(m[0]?.[1]).toBe(0);
+    expect(judge.oracleId).toBe('ai-sdk-judge:legacy:judge-v2');
+    expect(judge.stats).toMatchObject({ textAnswers: 2, inputTokens: 6 });
+  });
+
   it('needs text or decode', async () => {
     const error = await aiSdkJudge({ model: scriptedJudge(() => ({ text: 'A' })) })
       .doCompare({ prompt, responses: [{ tokens: [1] }, { tokens: [2] }] })
