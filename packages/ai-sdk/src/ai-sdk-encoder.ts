@@ -82,7 +82,7 @@ export function aiSdkEncoder(input: AiSdkEncoderOptions): AiSdkEncoder {
       maxParallelCalls: 1,
       maxRetries: options.maxRetries,
       abortSignal: signal,
-      ...(options.providerOptions !== undefined ? { providerOptions: options.providerOptions as never } : {}),
+      ...(options.providerOptions !== undefined ? { providerOptions: options.providerOptions } : {}),
       ...(options.headers !== undefined ? { headers: options.headers } : {}),
     });
     stats.calls++;

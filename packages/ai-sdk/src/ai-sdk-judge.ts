@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { createLimiter } from './create-limiter.js';
 import { linkAbort } from './link-abort.js';
 import { modelCallError } from './model-call-error.js';
-import { describeModel, languageModelSchema, providerOptionsSchema } from './model-schemas.js';
+import { describeModel, languageModelSchema, mergeProviderOptions, providerOptionsSchema } from './model-schemas.js';
 import { choiceFromLogprobs, choiceFromText } from './read-choice.js';
 import { type LogprobPosition, readProviderLogprobs } from './read-provider-logprobs.js';
 import { isFunction, textOf } from './text-of.js';
@@ -132,11 +132,10 @@ export function aiSdkJudge(input: AiSdkJudgeOptions): AiSdkJudge {
     inputTokens: 0,
     outputTokens: 0,
   };
-  const logprobRequest = options.topLogprobs > 0 ? { openai: { logprobs: options.topLogprobs } } : {};
-  const providerOptions: Record<string, Record<string, unknown>> = { ...logprobRequest };
-  for (const [provider, values] of Object.entries(options.providerOptions ?? {})) {
-    providerOptions[provider] = { ...(providerOptions[provider] ?? {}), ...values };
-  }
+  const providerOptions = mergeProviderOptions(
+    options.topLogprobs > 0 ? { openai: { logprobs: options.topLogprobs } } : {},
+    options.providerOptions,
+  );
 
   const render = (prompt: string, first: string, second: string): string =>
     options.userTemplate.replace(/\{(prompt|responseA|responseB)\}/g, (_, name: string) =>
@@ -151,7 +150,7 @@ export function aiSdkJudge(input: AiSdkJudgeOptions): AiSdkJudge {
       temperature: options.temperature,
       maxOutputTokens: options.maxOutputTokens,
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
-      ...(Object.keys(providerOptions).length > 0 ? { providerOptions: providerOptions as never } : {}),
+      ...(Object.keys(providerOptions).length > 0 ? { providerOptions } : {}),
       ...(options.headers !== undefined ? { headers: options.headers } : {}),
       maxRetries: options.maxRetries,
       abortSignal: signal,

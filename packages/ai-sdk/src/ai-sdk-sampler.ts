@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { createLimiter } from './create-limiter.js';
 import { linkAbort } from './link-abort.js';
 import { modelCallError } from './model-call-error.js';
-import { describeModel, languageModelSchema, providerOptionsSchema } from './model-schemas.js';
+import { describeModel, languageModelSchema, mergeProviderOptions, providerOptionsSchema } from './model-schemas.js';
 import { readProviderLogprobs } from './read-provider-logprobs.js';
 import { isFunction, textOf } from './text-of.js';
 
@@ -111,10 +111,10 @@ export function aiSdkSampler(input: AiSdkSamplerOptions): AiSdkSampler {
     seedIgnored: 0,
     finishReasons: {} as Partial<Record<ModelFinishReason, number>>,
   };
-  const providerOptions: Record<string, Record<string, unknown>> = options.logprobs ? { openai: { logprobs: 1 } } : {};
-  for (const [provider, values] of Object.entries(options.providerOptions ?? {})) {
-    providerOptions[provider] = { ...(providerOptions[provider] ?? {}), ...values };
-  }
+  const providerOptions = mergeProviderOptions(
+    options.logprobs ? { openai: { logprobs: 1 } } : {},
+    options.providerOptions,
+  );
   const settings: Readonly<Record<string, unknown>> = Object.freeze({
     model: describeModel(options.model),
     temperature: options.temperature,
@@ -139,7 +139,7 @@ export function aiSdkSampler(input: AiSdkSamplerOptions): AiSdkSampler {
       ...(options.topK !== undefined ? { topK: options.topK } : {}),
       ...(options.stopSequences !== undefined ? { stopSequences: options.stopSequences } : {}),
       seed,
-      ...(Object.keys(providerOptions).length > 0 ? { providerOptions: providerOptions as never } : {}),
+      ...(Object.keys(providerOptions).length > 0 ? { providerOptions } : {}),
       ...(options.headers !== undefined ? { headers: options.headers } : {}),
       maxRetries: options.maxRetries,
       abortSignal: signal,

@@ -1,4 +1,4 @@
-import type { EmbeddingModel, LanguageModel } from 'ai';
+import type { EmbeddingModel, generateText, LanguageModel } from 'ai';
 import { z } from 'zod';
 
 const modelSpecificationVersions = new Set(['v2', 'v3']);
@@ -40,5 +40,17 @@ export function describeModel(model: LanguageModel | EmbeddingModel): string {
   return typeof model === 'string' ? model : `${model.provider}:${model.modelId}`;
 }
 
-/** `providerOptions` of an AI SDK call: provider name → its options. */
-export const providerOptionsSchema = z.record(z.string(), z.record(z.string(), z.unknown()));
+/** The `providerOptions` of an AI SDK 6 call: provider name → its options (JSON values). */
+export type ProviderOptions = NonNullable<Parameters<typeof generateText>[0]['providerOptions']>;
+
+/** `providerOptions` of an AI SDK call: provider name → its options (JSON values). */
+export const providerOptionsSchema = z.record(z.string(), z.record(z.string(), z.json()));
+
+/** `overrides` merged over `base`, provider by provider. */
+export function mergeProviderOptions(base: ProviderOptions, overrides: ProviderOptions | undefined): ProviderOptions {
+  const merged: ProviderOptions = { ...base };
+  for (const [provider, values] of Object.entries(overrides ?? {})) {
+    merged[provider] = { ...(merged[provider] ?? {}), ...values };
+  }
+  return merged;
+}
