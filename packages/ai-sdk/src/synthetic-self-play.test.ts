@@ -9,7 +9,7 @@ import {
   type SyntheticPrompt,
 } from '@prefplay/synthetic';
 import { useTestBackend } from '@prefplay/testing';
-import { runSelfPlay, type SelfPlayConfig } from '@prefplay/trainers';
+import { runSelfPlay, type SelfPlayConfig, selfPlayConfigFromPreset } from '@prefplay/trainers';
 import { MockEmbeddingModelV3, MockLanguageModelV3 } from 'ai/test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { choiceLogprobs, generateResult, parseJudgeCall, userText } from './__fixtures__/mock-judge-model.js';
@@ -89,18 +89,17 @@ function recording(oracle: PreferenceOracleV1, reference: PreferenceOracleV1) {
   return { recorder, pairs };
 }
 
-const config: SelfPlayConfig = {
-  method: 's-sppo',
+const config: SelfPlayConfig = selfPlayConfigFromPreset('s-sppo', {
   iterations: 2,
   samplesPerPrompt: 3,
   epochs: 1,
   batchSize: 4,
   learningRate: 0.01,
   seed: 5,
-  sppo: { eta: 2 },
-  gate: { low: 0.2, high: 0.9 },
+  loss: { name: 'sppo', options: { eta: 2 } },
+  calibration: { gate: { low: 0.2, high: 0.9 } },
   evaluateInitial: false,
-};
+});
 
 async function run(oracle: PreferenceOracleV1, encoder: SemanticEncoderV1) {
   const policy = createTransformerPolicy({ ...task.policyConfig, dModel: 8, numLayers: 1, numHeads: 2, dFF: 16 });
