@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PrefplayError } from './errors.js';
-import { createHttpClient, type HttpRequestError, joinURL, parseRetryAfter } from './http-client.js';
+import { createHttpClient, type HttpRequestError, joinURL } from './http-client.js';
+import { parseRetryAfter } from './retry-policy.js';
 
 type Handler = (request: IncomingMessage, body: string, response: ServerResponse, count: number) => void;
 

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { PrefplayError } from './errors.js';
 import { parseOptions } from './parse-options.js';
+import { backoffDelay, isRetryableStatus, parseRetryAfter, sleep } from './retry-policy.js';
 import { createRng } from './rng.js';
+import { createSemaphore } from './semaphore.js';
 
 /** The `fetch` signature the client calls; Node 20's global `fetch` by default. */
 export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>;
@@ -110,78 +112,6 @@ export function joinURL(baseURL: string, path: string): string {
   return `${baseURL.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
 }
 
-/** Milliseconds to wait from a `Retry-After` header (seconds or an HTTP date); undefined if absent or invalid. */
-export function parseRetryAfter(value: string | null, now: number = Date.now()): number | undefined {
-  if (value === null) return undefined;
-  const text = value.trim();
-  if (text === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
-  const date = Date.parse(text);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - now);
-}
-
-type Semaphore = { acquire(signal: AbortSignal | undefined): Promise<() => void> };
-
-function createSemaphore(limit: number): Semaphore {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  const release = () => {
-    active--;
-    const next = waiting.shift();
-    if (next) next();
-  };
-  return {
-    acquire(signal) {
-      return new Promise((resolve, reject) => {
-        const grant = () => {
-          signal?.removeEventListener('abort', onAbort);
-          active++;
-          let released = false;
-          resolve(() => {
-            if (released) return;
-            released = true;
-            release();
-          });
-        };
-        const onAbort = () => {
-          const index = waiting.indexOf(grant);
-          if (index >= 0) waiting.splice(index, 1);
-          reject(signal?.reason);
-        };
-        if (signal?.aborted) {
-          reject(signal.reason);
-          return;
-        }
-        if (active < limit) {
-          grant();
-          return;
-        }
-        waiting.push(grant);
-        signal?.addEventListener('abort', onAbort, { once: true });
-      });
-    },
-  };
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 function snippet(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
   return flat.length > 200 ? `${flat.slice(0, 200)}…` : flat;
@@ -222,11 +152,8 @@ export function createHttpClient(input: HttpClientOptions): HttpClient {
     ...(options.headers ?? {}),
   };
 
-  const backoff = (retry: number, retryAfterMs: number | undefined): number => {
-    if (retryAfterMs !== undefined) return Math.min(retryAfterMs, options.maxBackoffMs);
-    const base = Math.min(options.backoffMs * 2 ** (retry - 1), options.maxBackoffMs);
-    return base * (0.5 + 0.5 * jitter.next());
-  };
+  const backoff = (retry: number, retryAfterMs: number | undefined): number =>
+    backoffDelay({ retry, retryAfterMs, backoffMs: options.backoffMs, maxBackoffMs: options.maxBackoffMs, jitter });
 
   const attempt = async (
     url: string,
@@ -287,7 +214,7 @@ export function createHttpClient(input: HttpClientOptions): HttpClient {
         };
       }
       const status = response.status;
-      if (status === 429 || status >= 500) {
+      if (isRetryableStatus(status)) {
         return {
           kind: 'retry',
           retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),

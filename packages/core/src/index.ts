@@ -25,10 +25,10 @@ export {
   httpConnectionOptionsSchema,
   joinURL,
   type PostJsonOptions,
-  parseRetryAfter,
   type ResolvedHttpClientOptions,
 } from './http-client.js';
 export { issuePath, type LocatedIssue, locateIssues, type ParseContext, parseOptions } from './parse-options.js';
+export { backoffDelay, isRetryableStatus, parseRetryAfter } from './retry-policy.js';
 export { createRng, type Rng, type RngState } from './rng.js';
 export type { DecoderV1, DecodingSessionV1 } from './specs/decoder.js';
 export type { EvaluationContextV1, EvaluationResultV1, EvaluatorV1 } from './specs/evaluator.js';

@@ -6,6 +6,7 @@ export {
   type MinibatchLoopResult,
   runMinibatchLoop,
 } from './minibatch-loop.js';
+export { type RunStart, startOrResumeRun } from './resume-run.js';
 export {
   type OfflinePairwiseConfig,
   type OfflinePairwiseDeps,

@@ -1,6 +1,5 @@
 import {
   type ComponentContextV1,
-  createRng,
   type EvaluatorV1,
   type LossBatchExtensionV1,
   type LossV1,
@@ -19,6 +18,7 @@ import { addLossTerms, defaultLossRegistry, repulsionLoss } from '@prefplay/loss
 import { type Gate, linearRampGate } from '@prefplay/preference';
 import { describeDistribution, distributionMetrics } from './distribution.js';
 import { runMinibatchLoop } from './minibatch-loop.js';
+import { startOrResumeRun } from './resume-run.js';
 import type { MetricsRecord, RunStore } from './run-store.js';
 import type { IterationSummary, RunSummary } from './run-summary.js';
 import {
@@ -30,12 +30,7 @@ import {
 } from './self-play-config.js';
 import { collectSelfPlayIteration } from './self-play-iteration.js';
 import { scoreResponses } from './train-step.js';
-import {
-  decodeTrainerCheckpoint,
-  encodeTrainerCheckpoint,
-  type TrainerEvent,
-  type TrainerState,
-} from './trainer-checkpoint.js';
+import { encodeTrainerCheckpoint, type TrainerEvent, type TrainerState } from './trainer-checkpoint.js';
 
 /** Builds a loss from `{ name, options }`; `defaultLossRegistry` and `createLossRegistry(...)` are ones. */
 export type LossResolver = {
@@ -127,11 +122,6 @@ function mean(values: readonly number[]): number {
   return values.length === 0 ? Number.NaN : values.reduce((s, v) => s + v, 0) / values.length;
 }
 
-function sameConfig(a: unknown, b: unknown): boolean {
-  const strip = (c: unknown) => JSON.stringify({ ...(c as Record<string, unknown>), iterations: 0 });
-  return strip(a) === strip(b);
-}
-
 /**
  * Iterative self-play preference optimisation (SPPO, S-SPPO, iterative DPO / IPO, or any
  * registered loss).
@@ -169,46 +159,14 @@ export async function runSelfPlay(config: SelfPlayConfig, deps: SelfPlayDeps): P
   const evalPrompts = deps.evalPrompts ?? [];
   const signal = deps.signal ? { signal: deps.signal } : {};
 
-  let root = createRng(resolved.seed);
-  let iterations: IterationSummary[] = [];
-  let events: TrainerEvent[] = [];
-  let evaluationSamples: (readonly (readonly SampleV1[])[])[] = [];
-  let start = 1;
-  let step = 0;
-  let initialDone = false;
-  if (store !== undefined) {
-    const latest = await store.latestCheckpoint();
-    if (latest !== undefined && deps.resume !== true) {
-      throw new PrefplayError({
-        code: 'invalid-config',
-        problem: `${store.name} already holds a run (checkpoint of iteration ${latest.iteration})`,
-        where: { file: store.name },
-        hint: 'Resume it (resume: true, or --resume) or use a fresh run store',
-      });
-    }
-    if (latest !== undefined) {
-      const previous = decodeTrainerCheckpoint(latest, policy);
-      if (previous.run !== run || !sameConfig(previous.config, resolved)) {
-        throw new PrefplayError({
-          code: 'invalid-config',
-          problem: `the run in ${store.name} was started with a different config`,
-          where: { file: store.name },
-          hint: 'Resume with the same config (only iterations may grow) or use a new run directory',
-        });
-      }
-      root = createRng({ state: previous.rngState });
-      iterations = previous.iterations.slice();
-      events = previous.events.slice();
-      evaluationSamples = previous.evaluationSamples.slice();
-      start = previous.iteration + 1;
-      step = previous.step;
-      initialDone = true;
-      await store.truncateMetrics(previous.iteration);
-    } else {
-      await store.truncateMetrics(-1);
-    }
-    await store.writeConfig(resolved);
-  }
+  const opened = await startOrResumeRun({ store, policy, config: resolved, run, resume: deps.resume === true });
+  const { root } = opened;
+  const iterations = opened.iterations.slice();
+  const events = opened.events.slice();
+  const evaluationSamples = opened.evaluationSamples.slice();
+  const start = opened.start;
+  let step = opened.step;
+  const initialDone = opened.initialDone;
 
   const progress = (phase: TrainerProgress['phase'], iteration: number, done: number, total: number) =>
     deps.onProgress?.({ phase, iteration, iterations: resolved.iterations, done, total });
