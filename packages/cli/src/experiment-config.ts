@@ -1,4 +1,5 @@
 import { type ComponentRegistries, PrefplayError, prefixErrorField } from '@prefplay/core';
+import { basePolicyOptionsSchema, syntheticTaskOptionsSchema } from '@prefplay/synthetic';
 import {
   buildSelfPlayLoss,
   type LossResolver,
@@ -31,10 +32,12 @@ export function selectionOf(selection: ComponentSelection): {
 export const trainerOverridesSchema = overridesOf(selfPlayConfigSchema.omit({ seed: true }));
 
 /** One method: a preset (`method`) and overrides of any self-play field. */
-export const methodEntrySchema = trainerOverridesSchema.extend({
-  /** A preset: sppo, s-sppo, s-sppo-gate-only, s-sppo-repulsion-only, iterative-dpo, iterative-ipo. */
-  method: z.enum(selfPlayPresetNames as [string, ...string[]]).optional(),
-});
+export const methodEntrySchema = overridesOf(
+  selfPlayConfigSchema.omit({ seed: true }).extend({
+    /** A preset: sppo, s-sppo, s-sppo-gate-only, s-sppo-repulsion-only, iterative-dpo, iterative-ipo. */
+    method: z.enum(selfPlayPresetNames as [string, ...string[]]).optional(),
+  }),
+);
 
 /** `prefplay train` / `prefplay reproduce`: an experiment on the embedded synthetic task. */
 export const experimentConfigSchema = z.strictObject({
@@ -42,23 +45,10 @@ export const experimentConfigSchema = z.strictObject({
   plugins: z.array(z.string().min(1)).default([]),
   /** Seeds; each gets its own task split, base policy and runs. */
   seeds: z.array(z.number().int().min(0).max(0xffffffff)).min(1).default([1]),
-  task: z
-    .strictObject({
-      /** κ of the training oracle on same-meaning pairs (0 = the clean truth). */
-      overconfidence: z.number().min(0).max(100).default(4),
-      sftResponsesPerPrompt: z.number().int().min(1).max(10_000).optional(),
-      maxNewTokens: z.number().int().min(7).max(64).optional(),
-      temperature: z.number().positive().max(10).optional(),
-    })
-    .prefault({}),
-  /** Supervised fine-tuning of the shared base policy (createBasePolicy's defaults when absent). */
-  base: z
-    .strictObject({
-      steps: z.number().int().min(1).max(100_000).optional(),
-      batchSize: z.number().int().min(1).max(1024).optional(),
-      learningRate: z.number().positive().max(1).optional(),
-    })
-    .prefault({}),
+  /** Options of the synthetic task (`createSyntheticTask`'s schema and defaults; the seed comes from `seeds`). */
+  task: overridesOf(syntheticTaskOptionsSchema.omit({ seed: true })).prefault({}),
+  /** Supervised fine-tuning of the shared base policy (`createBasePolicy`'s schema and defaults). */
+  base: overridesOf(basePolicyOptionsSchema.omit({ seed: true })).prefault({}),
   /** The judge of self-play: `task` (the task's training oracle), `truth`, or a plugin's oracle. */
   oracle: componentSelectionSchema.default('task'),
   /** Semantic encoder of the gate: `task`, `tfidf`, `policy-hidden`, or a plugin's encoder. */

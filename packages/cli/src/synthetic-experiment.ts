@@ -144,23 +144,13 @@ export async function runSyntheticExperiment(
   const log = (text: string) => io.stderr(`${text}\n`);
   const signal = options.signal ? { signal: options.signal } : {};
   for (const seed of config.seeds) {
-    const task: SyntheticTask = createSyntheticTask({
-      seed,
-      overconfidence: config.task.overconfidence,
-      ...(config.task.sftResponsesPerPrompt !== undefined
-        ? { sftResponsesPerPrompt: config.task.sftResponsesPerPrompt }
-        : {}),
-      ...(config.task.maxNewTokens !== undefined ? { maxNewTokens: config.task.maxNewTokens } : {}),
-      ...(config.task.temperature !== undefined ? { temperature: config.task.temperature } : {}),
-    });
+    const task: SyntheticTask = createSyntheticTask({ ...config.task, seed });
     const sftBar = createProgressBar(io, `seed ${seed} base SFT`);
     const sftSteps = config.base.steps ?? basePolicyOptionsSchema.parse({}).steps;
     const baseStart = Date.now();
     const base = await createBasePolicy(task, {
+      ...config.base,
       seed,
-      ...(config.base.steps !== undefined ? { steps: config.base.steps } : {}),
-      ...(config.base.batchSize !== undefined ? { batchSize: config.base.batchSize } : {}),
-      ...(config.base.learningRate !== undefined ? { learningRate: config.base.learningRate } : {}),
       cache: checkpointFileCache(join(out, `seed-${seed}`, 'base-policy.ckpt')),
       onStep: (step) => sftBar.update(step.step + 1, sftSteps, `loss ${step.loss.toFixed(3)}`),
       ...signal,

@@ -104,7 +104,7 @@ export function reproduceConfig(flags: {
   }
   return {
     seeds: [...(flags.seeds ?? (quick ? [1] : [1, 2, 3]))],
-    task: { overconfidence: flags.overconfidence ?? 4 },
+    task: flags.overconfidence !== undefined ? { overconfidence: flags.overconfidence } : {},
     base: quick ? { steps: 150 } : {},
     encoder: flags.encoder ?? 'task',
     trainer: {
