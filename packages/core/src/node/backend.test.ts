@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { PrefplayError } from '../errors.js';
-import { type BackendHost, initBackend } from './backend.js';
+import { type BackendHost, describeBackend, initBackend } from './backend.js';
 
 /** A simulated install: which packages exist, which have the native addon, which start. */
 function fakeHost(installed: Record<string, { native?: boolean; starts?: boolean }>) {
@@ -61,6 +61,10 @@ describe('initBackend', () => {
     expect(choice.backend).toBe('cpu');
     expect(loaded).toEqual(['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-backend-cpu']);
     expect(choice.attempts[1]?.outcome).toBe('skipped');
+    // the failure is said, with the loader's reason, not swallowed by the fallback
+    expect(describeBackend(choice)).toMatch(
+      /tfjs backend: cpu .*\nwarning: tensorflow-gpu is installed but failed to load: libtensorflow missing/,
+    );
   });
 
   it('treats a false return of setBackend as failure', async () => {
