@@ -70,12 +70,13 @@ describe('prefplay train with an AI SDK judge and encoder from a plugin', () => 
   });
 
   it('judged every training pair of every iteration through the AI SDK, reading log-probs', () => {
+    // built once while the config is checked, then once for the run's one seed and method
     const created = plugin.createdComponents;
     expect(
       created.map((c) => `${c.kind} ${c.where}`),
       'the CLI and this test share the plugin module',
-    ).toEqual(['oracle oracle', 'encoder encoder']);
-    const [judged, embedded] = created;
+    ).toEqual(['oracle oracle', 'encoder encoder', 'oracle oracle', 'encoder encoder']);
+    const [judged, embedded] = created.slice(2);
     if (judged?.kind !== 'oracle' || embedded?.kind !== 'encoder') throw new Error('unreachable');
     const model = judged.model;
     expect(model).toBeInstanceOf(MockLanguageModelV3);

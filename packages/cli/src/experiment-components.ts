@@ -24,7 +24,7 @@ function noOptions(options: unknown, context: ComponentContextV1): void {
     throw new PrefplayError({
       code: 'invalid-config',
       problem: `${context.where} takes no options`,
-      where: { fieldPath: ['options'] },
+      where: { fieldPath: [] },
       hint: 'Remove "options"',
     });
   }

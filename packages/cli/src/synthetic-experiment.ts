@@ -11,7 +11,7 @@ import {
 } from '@prefplay/core';
 import { baselineWinRateEvaluator, poolExploitability, textStatisticsEvaluator } from '@prefplay/evaluators';
 import { createLossRegistry, defaultLossRegistry } from '@prefplay/losses';
-import { restorePolicy, type TransformerPolicy } from '@prefplay/policies';
+import { createTransformerPolicy, restorePolicy, type TransformerPolicy } from '@prefplay/policies';
 import { checkpointFileCache } from '@prefplay/policies/node';
 import { createTokenSampler } from '@prefplay/samplers';
 import {
@@ -84,7 +84,37 @@ export async function prepareExperiment(
   const losses = createLossRegistry(lossFactories);
   checkComponents(config, components);
   const methods = resolveMethods(config, losses);
-  return { config, methods, plugins, components, losses, baseDirectory: options.baseDirectory, env: options.env ?? {} };
+  const setup = {
+    config,
+    methods,
+    plugins,
+    components,
+    losses,
+    baseDirectory: options.baseDirectory,
+    env: options.env ?? {},
+  };
+  await buildComponentsOnce(setup);
+  return setup;
+}
+
+/**
+ * Builds the oracle, the encoder and the batch extensions once against the first seed's task and
+ * an untrained policy, so that their options are checked before any training starts.
+ */
+async function buildComponentsOnce(setup: ExperimentSetup): Promise<void> {
+  const { config } = setup;
+  const task = createSyntheticTask({ ...config.task, seed: config.seeds[0] ?? 0 });
+  const policy = createTransformerPolicy({ ...task.policyConfig, seed: 0 });
+  try {
+    const context = { task, policy };
+    await build(setup, 'oracle', config.oracle, ['oracle'], context);
+    await build(setup, 'encoder', config.encoder, ['encoder'], context);
+    for (const [i, selection] of config.batchExtensions.entries()) {
+      await build(setup, 'batchExtension', selection, ['batchExtensions', i], context);
+    }
+  } finally {
+    policy.dispose();
+  }
 }
 
 export type ExperimentResult = { readonly summary: RunSummary; readonly table: string; readonly seconds: number };

@@ -169,8 +169,8 @@ export const reproduceCommand: Command = {
     });
     const config = parseOptions(experimentConfigSchema, input, { what: 'reproduce options', code: 'invalid-options' });
     const mode = runDirectoryMode(values);
-    const setup = await prepareExperiment(config, { baseDirectory: io.cwd, env: process.env });
     const backend = await initBackend();
+    const setup = await prepareExperiment(config, { baseDirectory: io.cwd, env: process.env });
     io.stderr(`${describeBackend(backend)}\n`);
     const out = resolve(io.cwd, values.out ?? join('runs', timestamp(new Date())));
     const result = await runSyntheticExperiment(setup, out, io, { mode });

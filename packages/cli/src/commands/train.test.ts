@@ -39,6 +39,10 @@ beforeAll(() => {
   );
   writeFileSync(join(dir, 'minimal.yaml'), 'methods:\n  - method: sppo\n');
   writeFileSync(
+    join(dir, 'oracle-options.yaml'),
+    ['oracle:', '  name: task', '  options: { temperature: 2 }', 'methods:', '  - method: sppo', ''].join('\n'),
+  );
+  writeFileSync(
     join(dir, 'plugin-missing.yaml'),
     ['plugins: [./nowhere.js]', 'methods:', '  - method: sppo', ''].join('\n'),
   );
@@ -108,5 +112,11 @@ describe('prefplay train config errors', () => {
     const io = captureIo(dir);
     expect(await main(['train', 'plugin-missing.yaml', '--check'], io)).toBe(2);
     expect(io.err).toMatch(/plugin-missing\.yaml:1, field "plugins\[0\]".*cannot load the plugin module/);
+  });
+
+  it('--check builds the named components, so their bad options are found before any training', async () => {
+    const io = captureIo(dir);
+    expect(await main(['train', 'oracle-options.yaml', '--check'], io)).toBe(2);
+    expect(io.err).toMatch(/oracle-options\.yaml:3, field "oracle\.options": oracle takes no options/);
   });
 });

@@ -90,6 +90,8 @@ export const trainCommand: Command = {
     const path = resolve(io.cwd, file);
     const document = await readConfigDocument(path, 'experiment config');
     const config = validateConfigDocument(document, experimentConfigSchema, 'experiment config');
+    // components are built once while the config is checked, and they may hold tensors
+    const backend = await initBackend();
     let setup: Awaited<ReturnType<typeof prepareExperiment>>;
     try {
       setup = await prepareExperiment(config, { baseDirectory: dirname(path), env: process.env });
@@ -101,10 +103,14 @@ export const trainCommand: Command = {
       io.stdout(`# ${path}: valid\n${stringify({ ...rest, methods: setup.methods.map((m) => m.config) })}`);
       return exitCodes.ok;
     }
-    const backend = await initBackend();
     io.stderr(`${describeBackend(backend)}\n`);
     const out = resolve(io.cwd, values.out ?? join('runs', timestamp(new Date())));
-    const result = await runSyntheticExperiment(setup, out, io, { mode });
+    let result: Awaited<ReturnType<typeof runSyntheticExperiment>>;
+    try {
+      result = await runSyntheticExperiment(setup, out, io, { mode });
+    } catch (error) {
+      throw locateInDocument(document, error);
+    }
     io.stdout(`${result.table}\n\nRun directory: ${out}\n`);
     return exitCodes.ok;
   },
