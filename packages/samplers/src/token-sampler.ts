@@ -237,8 +237,9 @@ export function createTokenSampler(
       });
       for (let start = 0; start < rows.length; start += parsed.batchSize) {
         decodeRows(rows.slice(start, start + parsed.batchSize), signal);
-        // Let other work (and abort signals) through between batches.
-        if (start + parsed.batchSize < rows.length) await new Promise<void>((resolve) => setImmediate(resolve));
+        // Let other work (and abort signals) through between batches; setTimeout, unlike Node's
+        // setImmediate, exists in browsers and workers too.
+        if (start + parsed.batchSize < rows.length) await new Promise<void>((resolve) => setTimeout(resolve, 0));
       }
       const out: SampleV1[][] = prompts.map(() => []);
       for (const row of rows) {

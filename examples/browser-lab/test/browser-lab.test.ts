@@ -1,0 +1,156 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunSummary } from '@prefplay/trainers';
+import { type Browser, chromium } from 'playwright-core';
+import { build, type PreviewServer, preview } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// Debian's chromium (apt-get install -y chromium); playwright's own browser download cannot work here
+const chromiumPath = process.env.PREFPLAY_CHROMIUM ?? '/usr/bin/chromium';
+const hasChromium = existsSync(chromiumPath);
+if (!hasChromium) {
+  console.warn(
+    `browser-lab: skipping the headless browser test: no Chromium at ${chromiumPath} ` +
+      '(install it with `apt-get install -y chromium`, or point PREFPLAY_CHROMIUM at one)',
+  );
+}
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const screenshot = join(root, 'test-output', 'browser-lab.png');
+// the pictures in the READMEs: the top of the page (controls, plots, final table) and the rest
+// (sampled responses with the judge's verdicts, the exact game)
+const screenshotTop = join(root, 'test-output', 'browser-lab-top.png');
+const screenshotBottom = join(root, 'test-output', 'browser-lab-bottom.png');
+// the flags of a headless Chromium on a machine with a closed network, started as root
+const chromiumFlags = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+type CliRun = { readonly summary: RunSummary; readonly stdout: string };
+
+/** `prefplay reproduce --quick` in a child process, on the wasm backend. */
+async function runCli(out: string): Promise<CliRun> {
+  const entry = createRequire(import.meta.url).resolve('@prefplay/cli');
+  const bin = join(dirname(entry), 'bin.js');
+  const child = spawn(process.execPath, [bin, 'reproduce', '--quick', '--out', out], {
+    env: { ...process.env, PREFPLAY_BACKEND: 'wasm' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`prefplay reproduce --quick exited with ${code}:\n${stderr}`);
+  return { summary: JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')), stdout };
+}
+
+/** The CLI's final table as cells: header, then one row per method. */
+function cliTable(stdout: string): string[][] {
+  const lines = stdout.split('\n');
+  const start = lines.findIndex((l) => l.startsWith('method '));
+  const rows: string[][] = [];
+  for (const line of lines.slice(start)) {
+    if (line.trim() === '') break;
+    if (/^-+( +-+)*$/.test(line.trim())) continue;
+    rows.push(line.trim().split(/ {2,}/));
+  }
+  return rows;
+}
+
+describe.skipIf(!hasChromium)('the lab in headless Chromium', () => {
+  let directory: string;
+  let server: PreviewServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'prefplay-browser-lab-'));
+    const outDir = join(directory, 'site');
+    // the static folder `pnpm lab:build` writes, built from the sources under test
+    await build({ root, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
+    server = await preview({ root, logLevel: 'warn', build: { outDir }, preview: { host: '127.0.0.1', port: 0 } });
+    browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumFlags });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (directory) await rm(directory, { recursive: true, force: true });
+  });
+
+  it('runs ?preset=quick&autostart=1 to the end and shows the numbers of prefplay reproduce --quick', async () => {
+    const cli = runCli(join(directory, 'cli-run'));
+    const url = server.resolvedUrls?.local[0];
+    expect(url, 'the preview server has no local URL').toBeDefined();
+    const page = await browser.newPage({ viewport: { width: 1320, height: 900 } });
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(`${url}?preset=quick&autostart=1`);
+    await page.waitForFunction(() => ['done', 'failed'].includes(document.body.dataset.labState ?? ''), null, {
+      timeout: 110_000,
+      polling: 250,
+    });
+    const state = await page.evaluate(() => document.body.dataset.labState);
+    const error = await page.locator('[data-testid="run-error"]').allTextContents();
+    expect(state, `the run failed: ${error.join(' ')} ${problems.join(' ')}`).toBe('done');
+    expect(problems).toEqual([]);
+
+    const summary = JSON.parse((await page.locator('script#prefplay-summary').textContent()) ?? 'null') as RunSummary;
+    const backend = await page.locator('[data-testid="backend"]').getAttribute('data-backend');
+    const shown = await page.$$eval('table.final tr', (rows) =>
+      rows.map((row) => Array.from(row.children).map((cell) => (cell.textContent ?? '').trim())),
+    );
+    expect(await page.locator('[data-testid="cli-command"]').textContent()).toBe('prefplay reproduce --quick');
+    await mkdir(dirname(screenshot), { recursive: true });
+    await page.screenshot({ path: screenshot, fullPage: true });
+    const table = await page.locator('table.final').boundingBox();
+    const pageHeight = await page.evaluate(() => document.documentElement.scrollHeight);
+    if (table) {
+      const split = Math.ceil(table.y + table.height + 12);
+      await page.screenshot({ path: screenshotTop, fullPage: true, clip: { x: 0, y: 0, width: 1320, height: split } });
+      await page.screenshot({
+        path: screenshotBottom,
+        fullPage: true,
+        clip: { x: 0, y: split, width: 1320, height: pageHeight - split },
+      });
+    }
+
+    const reference = await cli;
+    expect(summary.seeds).toEqual(reference.summary.seeds);
+    expect(summary.config).toEqual(reference.summary.config);
+    expect(Object.keys(summary.methods)).toEqual(['sppo', 's-sppo', 'iterative-dpo']);
+    if (backend === 'wasm') {
+      // the same tfjs-backend-wasm binary and the same JavaScript in Chromium and in Node: every
+      // number is identical, not merely close (tolerance 0)
+      expect(summary.methods).toEqual(reference.summary.methods);
+      expect(shown).toEqual(cliTable(reference.stdout));
+    } else {
+      // webgl rounds float32 differently from wasm, so the sampled tokens, and from then on the
+      // runs, differ: the numbers agree only as estimates (measured: win rates within 2 SE)
+      for (const [name, method] of Object.entries(reference.summary.methods)) {
+        method.iterations.forEach((row, i) => {
+          const other = summary.methods[name]?.iterations[i];
+          const se = Math.hypot(row.winRateVsBaseSE ?? 0, other?.winRateVsBaseSE ?? 0);
+          expect(Math.abs((other?.winRateVsBase ?? Number.NaN) - (row.winRateVsBase ?? 0))).toBeLessThanOrEqual(4 * se);
+        });
+      }
+      expect(shown[0]).toEqual(cliTable(reference.stdout)[0]);
+    }
+  });
+});
