@@ -176,7 +176,7 @@ function start(settings: LabSettings) {
     status: 'running',
     settings,
     baseLosses: [],
-    baseSteps: config.base.steps ?? 400,
+    baseSteps: config.base.steps ?? 0,
     iterations: Object.fromEntries(config.methods.map((m) => [m.method, []])),
     progress: {},
     judged: {},

@@ -2,7 +2,12 @@ import type { SampleV1 } from '@prefplay/core';
 import { baselineWinRateEvaluator, poolExploitability, textStatisticsEvaluator } from '@prefplay/evaluators';
 import { restorePolicy, type TransformerPolicy } from '@prefplay/policies';
 import { createTokenSampler } from '@prefplay/samplers';
-import { createBasePolicy, createSyntheticTask, type SyntheticTask } from '@prefplay/synthetic';
+import {
+  basePolicyOptionsSchema,
+  createBasePolicy,
+  createSyntheticTask,
+  type SyntheticTask,
+} from '@prefplay/synthetic';
 import {
   type IterationSummary,
   mergeConfigLayers,
@@ -62,10 +67,11 @@ export async function runLabExperiment(config: MainJobConfig, hooks: LabRunHooks
   hooks.onTask?.(task);
   const baseStart = now();
   const steps = config.base.steps;
+  const totalSteps = steps ?? basePolicyOptionsSchema.parse({}).steps;
   const base = await createBasePolicy(task, {
     seed,
     ...(steps !== undefined ? { steps } : {}),
-    onStep: (s) => hooks.onBaseStep?.(s.step + 1, steps ?? 400, s.loss),
+    onStep: (s) => hooks.onBaseStep?.(s.step + 1, totalSteps, s.loss),
     ...signal,
   });
   hooks.onBaseReady?.((now() - baseStart) / 1000);

@@ -9,6 +9,7 @@ import type { RunSummary } from '@prefplay/trainers';
 import { type Browser, chromium } from 'playwright-core';
 import { build, type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exampleGames } from '../src/exact-game-view.js';
 
 // Debian's chromium (apt-get install -y chromium); playwright's own browser download cannot work here
 const chromiumPath = process.env.PREFPLAY_CHROMIUM ?? '/usr/bin/chromium';
@@ -117,6 +118,26 @@ describe.skipIf(!hasChromium)('the lab in headless Chromium', () => {
       rows.map((row) => Array.from(row.children).map((cell) => (cell.textContent ?? '').trim())),
     );
     expect(await page.locator('[data-testid="cli-command"]').textContent()).toBe('prefplay reproduce --quick');
+    // every shown response marks as many filler words as the task's parser counts
+    const responses = await page.$$eval('[data-testid="responses"] li', (items) =>
+      items.map((item) => ({
+        marked: item.querySelectorAll('mark.filler').length,
+        counted: Number.parseInt(item.querySelector('.filler-count')?.textContent ?? '', 10),
+      })),
+    );
+    expect(responses.length).toBe(4);
+    for (const r of responses) expect(r.marked).toBe(r.counted);
+    // the exact game opens on weighted rock-paper-scissors. Its von Neumann winner in closed form:
+    // with A = M − ½ skew-symmetric and a = A₀₁, b = A₀₂, c = A₁₂, A·(c, −b, a) = 0, so the interior
+    // equilibrium is (c, −b, a) normalised
+    const m = exampleGames['weighted rock-paper-scissors']?.matrix ?? [];
+    const at = (i: number, j: number) => (m[i]?.[j] ?? Number.NaN) - 0.5;
+    const direction = [at(1, 2), -at(0, 2), at(0, 1)];
+    const total = direction.reduce((s, v) => s + v, 0);
+    const moves = await page.$$eval('[data-testid="game-winner"] [data-move]', (cells) =>
+      cells.map((cell) => cell.textContent),
+    );
+    expect(moves).toEqual(direction.map((v) => (v / total).toFixed(3)));
     await mkdir(dirname(screenshot), { recursive: true });
     await page.screenshot({ path: screenshot, fullPage: true });
     const table = await page.locator('table.final').boundingBox();
