@@ -1,3 +1,4 @@
+import { syntheticTaskOptionsSchema } from '@prefplay/synthetic';
 import type { LabMethodName, LabSettings } from './lab-settings.js';
 
 /**
@@ -24,7 +25,8 @@ export const mainJobPresets = {
 
 /** Values of the main job that the lab's controls can change. */
 export const mainJobDefaults = {
-  overconfidence: 4,
+  // the task's own default κ
+  overconfidence: syntheticTaskOptionsSchema.parse({}).overconfidence,
   // every sampled response regresses to its own target η(p̂ − 1/2)
   eta: 4,
   // s takes the values 0, 1/3, 2/3 and 1 under the task's encoder: the ramp shuts the gate on
@@ -51,7 +53,8 @@ export type MainJobMethodEntry = {
 export type MainJobConfig = {
   readonly plugins: readonly string[];
   readonly seeds: readonly number[];
-  readonly task: { readonly overconfidence: number };
+  /** Options of `createSyntheticTask` that differ from its defaults. */
+  readonly task: { readonly overconfidence?: number };
   readonly base: { readonly steps?: number };
   readonly oracle: 'task';
   readonly encoder: 'task';
@@ -99,7 +102,11 @@ export function mainJobConfig(settings: LabSettings): MainJobConfig {
   return {
     plugins: [],
     seeds: [settings.seed],
-    task: { overconfidence: settings.overconfidence ?? mainJobDefaults.overconfidence },
+    // like reproduce without --overconfidence, a κ equal to the task's default is left to the task
+    task:
+      settings.overconfidence !== undefined && settings.overconfidence !== mainJobDefaults.overconfidence
+        ? { overconfidence: settings.overconfidence }
+        : {},
     base: preset.baseSteps !== undefined ? { steps: preset.baseSteps } : {},
     oracle: 'task',
     encoder: 'task',

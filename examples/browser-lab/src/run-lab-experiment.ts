@@ -63,7 +63,7 @@ export async function runLabExperiment(config: MainJobConfig, hooks: LabRunHooks
     throw new Error(`the lab runs one seed at a time, got seeds [${config.seeds.join(', ')}]`);
   }
   const signal = hooks.signal ? { signal: hooks.signal } : {};
-  const task = createSyntheticTask({ seed, overconfidence: config.task.overconfidence });
+  const task = createSyntheticTask({ ...config.task, seed });
   hooks.onTask?.(task);
   const baseStart = now();
   const steps = config.base.steps;
