@@ -12,7 +12,51 @@ export {
   encodeCheckpoint,
   type LoadedCheckpoint,
 } from './checkpoint.js';
+export {
+  encodeSafetensors,
+  type NamedTensor,
+  type SafetensorsLayout,
+  safetensorsLayout,
+} from './hugging-face/encode-safetensors.js';
+export { decodeFloats, encodeFloats, type FloatDtype, floatDtypes } from './hugging-face/float-encoding.js';
+export {
+  createHuggingFacePolicy,
+  type HuggingFacePolicy,
+  type HuggingFacePolicyOptions,
+  huggingFacePolicyKind,
+  huggingFacePolicyOptionsSchema,
+  type LoraAdapter,
+  loadHuggingFacePolicy,
+} from './hugging-face/hugging-face-policy.js';
+export {
+  type ChatMessage,
+  createHuggingFaceTokenizer,
+  type HuggingFaceTokenizer,
+  type HuggingFaceTokenizerFiles,
+  type Prompt,
+} from './hugging-face/hugging-face-tokenizer.js';
+export {
+  defaultLoraTargets,
+  type LoraOptions,
+  loraOptionsSchema,
+  type ResolvedLora,
+} from './hugging-face/lora-options.js';
+export {
+  type ModelArchitecture,
+  parseModelArchitecture,
+  type SupportedModelType,
+  supportedModelTypes,
+} from './hugging-face/model-architecture.js';
+export { type LinearModule, type ModelLayout, modelLayout, type WeightSpec } from './hugging-face/model-layout.js';
+export {
+  parseSafetensorsHeader,
+  type SafetensorsHeader,
+  type SafetensorsTensorInfo,
+  safetensorsHeaderLength,
+} from './hugging-face/safetensors-header.js';
+export { safetensorsSource, type WeightInfo, type WeightSource } from './hugging-face/weight-source.js';
 export { dense, fastMatMul } from './layers/fast-mat-mul.js';
+export { type TokenLogProbsOptions, tokenLogProbs } from './layers/token-log-probs.js';
 export { restorablePolicyKinds, restorePolicy } from './restore-policy.js';
 export {
   type SupervisedFineTuneOptions,

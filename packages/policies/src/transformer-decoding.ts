@@ -1,170 +1,25 @@
 import type { DecodingSessionV1, TokenIds } from '@prefplay/core';
-import { PrefplayError } from '@prefplay/core';
-import * as tf from '@tensorflow/tfjs-core';
-import { type LayerKeyValues, paddedCausalMask } from './layers/causal-attention.js';
+import { beginCachedDecoding } from './cached-decoding.js';
 import { type ResolvedTransformerConfig, type TransformerParams, transformerForward } from './transformer-model.js';
 
-const file = 'packages/policies/src/transformer-decoding.ts';
-
-export function checkTokens(tokens: readonly number[], vocabSize: number, field: string): void {
-  for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i] as number;
-    if (!Number.isInteger(token) || token < 0 || token >= vocabSize) {
-      throw new PrefplayError({
-        code: 'invalid-input',
-        problem: `token ${token} at ${field}[${i}] is not an integer id in [0, ${vocabSize - 1}]`,
-        where: { file, field },
-        hint: 'Encode text with the tokenizer the policy was built for (its vocabSize must match the policy)',
-      });
-    }
-  }
-}
+export { checkTokens } from './cached-decoding.js';
 
 /**
- * Starts incremental decoding over left-padded prompts. Row `b` is padded with
- * `padding[b] = longest − length(b)` leading slots that no query attends to, and its positions
- * count from its first real token, so each row computes exactly what it would alone.
- * With `useCache` each layer's keys and values are kept and only new tokens are processed;
- * without, every `doNextLogits` recomputes the full prefix.
+ * Starts incremental decoding of the built-in transformer over left-padded prompts (see
+ * `beginCachedDecoding`): with `useCache` each layer's keys and values are kept and only new tokens
+ * are processed; without, every `doNextLogits` recomputes the full prefix.
  */
 export function beginTransformerDecoding(
   params: TransformerParams,
   config: ResolvedTransformerConfig,
   options: { readonly prompts: readonly TokenIds[]; readonly useCache?: boolean },
 ): DecodingSessionV1 {
-  const { prompts } = options;
-  const useCache = options.useCache ?? true;
-  if (prompts.length === 0) {
-    throw new PrefplayError({
-      code: 'invalid-input',
-      problem: 'doBeginDecoding received no prompts',
-      where: { file, field: 'prompts' },
-      hint: 'Pass at least one prompt',
-    });
-  }
-  prompts.forEach((prompt, b) => {
-    if (prompt.length === 0) {
-      throw new PrefplayError({
-        code: 'invalid-input',
-        problem: `prompt ${b} is empty; a decoder needs at least one token (the tokenizer's BOS) to condition on`,
-        where: { file, field: `prompts[${b}]` },
-        hint: 'Start every prompt with the BOS id',
-      });
-    }
-    if (prompt.length > config.maxSequenceLength) {
-      throw new PrefplayError({
-        code: 'invalid-input',
-        problem: `prompt ${b} has ${prompt.length} tokens, more than maxSequenceLength ${config.maxSequenceLength}`,
-        where: { file, field: `prompts[${b}]` },
-        hint: 'Shorten the prompt or create the policy with a larger maxSequenceLength',
-      });
-    }
-    checkTokens(prompt, config.vocabSize, `prompts[${b}]`);
-  });
-  const batch = prompts.length;
-  const longest = Math.max(...prompts.map((p) => p.length));
-  const padding = prompts.map((p) => longest - p.length);
-  const padded = padding.some((pad) => pad > 0);
-  // Left-padded token rows; pad slots hold token 0 and are masked out.
-  const rows: number[][] = prompts.map((p, b) => [...new Array<number>(padding[b] as number).fill(0), ...p]);
-  let length = longest;
-  let past: LayerKeyValues[] | undefined;
-  let processed = 0;
-  let lastLogits: tf.Tensor2D | undefined;
-  let disposed = false;
-
-  const run = (start: number, cache: LayerKeyValues[] | undefined) => {
-    const queryLength = length - start;
-    const tokenIds = new Int32Array(batch * queryLength);
-    const positionIds = new Int32Array(batch * queryLength);
-    const logitRows = new Int32Array(batch);
-    for (let b = 0; b < batch; b++) {
-      const row = rows[b] as number[];
-      const pad = padding[b] as number;
-      for (let q = 0; q < queryLength; q++) {
-        tokenIds[b * queryLength + q] = row[start + q] as number;
-        positionIds[b * queryLength + q] = Math.max(0, start + q - pad);
-      }
-      logitRows[b] = b * queryLength + queryLength - 1;
-    }
-    return tf.tidy(() => {
-      const out = transformerForward(params, config, {
-        tokenIds,
-        positionIds,
-        batch,
-        queryLength,
-        // One new token per row with no padding may attend to every key: no mask needed.
-        mask: queryLength === 1 && !padded ? undefined : paddedCausalMask(padding, start, queryLength),
-        past: cache,
-        logitRows,
-        keepKeyValues: useCache,
-      });
-      return { logits: out.logits, present: out.present };
-    });
-  };
-
-  const ensureOpen = () => {
-    if (disposed) {
-      throw new PrefplayError({
-        code: 'invalid-input',
-        problem: 'this decoding session was disposed',
-        where: { file },
-        hint: 'Begin a new session with doBeginDecoding',
-      });
-    }
-  };
-
-  return {
-    batchSize: batch,
-    doNextLogits(): tf.Tensor2D {
-      ensureOpen();
-      if (!useCache) {
-        const { logits, present } = run(0, undefined);
-        for (const layer of present) tf.dispose([layer.keys, layer.values]);
-        return logits;
-      }
-      if (processed < length || !lastLogits) {
-        const { logits, present } = run(processed, past);
-        if (past) for (const layer of past) tf.dispose([layer.keys, layer.values]);
-        lastLogits?.dispose();
-        past = present;
-        lastLogits = logits;
-        processed = length;
-      }
-      return lastLogits.clone();
+  return beginCachedDecoding(
+    {
+      vocabSize: config.vocabSize,
+      maxSequenceLength: config.maxSequenceLength,
+      forward: (input) => transformerForward(params, config, input),
     },
-    doAppend(tokens: readonly number[]): void {
-      ensureOpen();
-      if (tokens.length !== batch) {
-        throw new PrefplayError({
-          code: 'invalid-input',
-          problem: `doAppend received ${tokens.length} tokens for a batch of ${batch} rows`,
-          where: { file, field: 'tokens' },
-          hint: 'Pass exactly one token per row (append a padding or EOS token to finished rows)',
-        });
-      }
-      checkTokens(tokens, config.vocabSize, 'tokens');
-      const longestRow = length + 1 - Math.min(...padding);
-      if (longestRow > config.maxSequenceLength) {
-        throw new PrefplayError({
-          code: 'invalid-input',
-          problem: `appending would make a row ${longestRow} tokens long, more than maxSequenceLength ${config.maxSequenceLength}`,
-          where: { file, field: 'tokens' },
-          hint: 'Stop decoding earlier (lower maxNewTokens) or create the policy with a larger maxSequenceLength',
-        });
-      }
-      tokens.forEach((token, b) => {
-        (rows[b] as number[]).push(token);
-      });
-      length += 1;
-    },
-    dispose(): void {
-      if (disposed) return;
-      disposed = true;
-      if (past) for (const layer of past) tf.dispose([layer.keys, layer.values]);
-      lastLogits?.dispose();
-      past = undefined;
-      lastLogits = undefined;
-    },
-  };
+    options,
+  );
 }

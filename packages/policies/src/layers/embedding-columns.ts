@@ -1,0 +1,31 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+/**
+ * Columns `table[:, ids[i]]` of a `[width, rows]` table as `[ids.length, width]`: the lookup of a
+ * token embedding stored transposed, as the output head of a model with tied embeddings needs it
+ * (`hidden @ table` gives logits with no transpose of the vocabulary-sized matrix). Differentiable
+ * with respect to `table`; the backward pass scatter-adds in JavaScript.
+ */
+export function embeddingColumns(table: tf.Tensor2D, ids: ArrayLike<number>): tf.Tensor2D {
+  const [width, rows] = table.shape;
+  const count = ids.length;
+  const lookup = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const source = args[0] as tf.Tensor2D;
+    const value = tf.tidy(() => tf.transpose(tf.gather(source, tf.tensor1d(Int32Array.from(ids), 'int32'), 1)));
+    return {
+      value: value as tf.Tensor2D,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
+        const upstream = (dy as tf.Tensor).dataSync();
+        const grad = new Float32Array(width * rows);
+        for (let i = 0; i < count; i++) {
+          const column = ids[i] as number;
+          for (let j = 0; j < width; j++) {
+            grad[j * rows + column] = (grad[j * rows + column] as number) + (upstream[i * width + j] as number);
+          }
+        }
+        return [tf.tensor2d(grad, [width, rows])];
+      },
+    };
+  });
+  return lookup(table) as tf.Tensor2D;
+}

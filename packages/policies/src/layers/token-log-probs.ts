@@ -1,0 +1,113 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { floatOneHot } from './float-one-hot.js';
+
+/** Default logits entries per chunk (4 Mi floats, 16 MB). */
+const chunkEntries = 1 << 22;
+
+export type TokenLogProbsOptions = {
+  /** Rows of logits computed at once (default: as many as fit in 4 Mi entries, at least 1). */
+  readonly chunkRows?: number;
+  /**
+   * Whether a gradient flows into `head` (default true). Pass false for a frozen head (e.g. under
+   * LoRA): the backward pass then skips the `[width, vocabulary]` head gradient.
+   */
+  readonly headGradient?: boolean;
+};
+
+/**
+ * `log softmax(hidden @ head)[i, targets[i]]` for every row, `[rows]`, without ever holding the
+ * `[rows, vocabulary]` logits: rows are processed in chunks whose logits are freed before the next
+ * chunk, in the forward pass and again (recomputed) in the backward pass, which returns
+ * `d hidden = (onehot − softmax)·dy @ headᵀ` and `d head = hiddenᵀ @ (onehot − softmax)·dy`. All
+ * products are 2-D and flag-free (the wasm backend's fast path). `hidden` is `[rows, width]`,
+ * `head` is `[width, vocabulary]`, `targets` are ids in `[0, vocabulary)`.
+ */
+export function tokenLogProbs(
+  hidden: tf.Tensor2D,
+  head: tf.Tensor2D,
+  targets: Int32Array,
+  options: TokenLogProbsOptions = {},
+): tf.Tensor1D {
+  const [rows, width] = hidden.shape;
+  const vocabulary = head.shape[1];
+  if (targets.length !== rows) throw new Error(`tokenLogProbs: ${targets.length} targets for ${rows} rows`);
+  const chunk = Math.max(1, Math.min(rows, options.chunkRows ?? Math.floor(chunkEntries / vocabulary)));
+  const starts: number[] = [];
+  for (let start = 0; start < rows; start += chunk) starts.push(start);
+  const size = (start: number) => Math.min(chunk, rows - start);
+
+  const forward = (h: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor1D => {
+    const parts = starts.map((start) =>
+      tf.tidy(() => {
+        const n = size(start);
+        const logits = tf.matMul(tf.slice(h, [start, 0], [n, width]), w);
+        const flat = new Int32Array(n);
+        for (let i = 0; i < n; i++) flat[i] = i * vocabulary + (targets[start + i] as number);
+        const picked = tf.gather(tf.reshape(logits, [n * vocabulary]), tf.tensor1d(flat, 'int32'));
+        return tf.sub(picked, tf.logSumExp(logits, 1)) as tf.Tensor1D;
+      }),
+    );
+    if (parts.length === 1) return parts[0] as tf.Tensor1D;
+    const joined = tf.concat(parts) as tf.Tensor1D;
+    tf.dispose(parts);
+    return joined;
+  };
+
+  const backward = (dy: tf.Tensor1D, h: tf.Tensor2D, w: tf.Tensor2D, wantHead: boolean) => {
+    let headGrad: tf.Tensor2D | undefined;
+    const hiddenParts = starts.map((start) => {
+      const n = size(start);
+      const [dh, dw] = tf.tidy(() => {
+        const slice = tf.slice(h, [start, 0], [n, width]);
+        const probabilities = tf.softmax(tf.matMul(slice, w));
+        const oneHot = floatOneHot(tf.tensor1d(targets.subarray(start, start + n), 'int32'), vocabulary);
+        const g = tf.mul(tf.sub(oneHot, probabilities), tf.reshape(tf.slice(dy, [start], [n]), [n, 1])) as tf.Tensor2D;
+        // d hidden = g @ wᵀ, computed as (w @ gᵀ)ᵀ: transposes only the chunk, never the head.
+        const dhChunk = tf.transpose(tf.matMul(w, tf.transpose(g))) as tf.Tensor2D;
+        if (!wantHead) return [dhChunk, undefined];
+        const contribution = tf.matMul(tf.transpose(slice), g) as tf.Tensor2D;
+        return [dhChunk, headGrad ? (tf.add(headGrad, contribution) as tf.Tensor2D) : contribution];
+      }) as [tf.Tensor2D, tf.Tensor2D | undefined];
+      if (dw) {
+        headGrad?.dispose();
+        headGrad = dw;
+      }
+      return dh;
+    });
+    const hiddenGrad =
+      hiddenParts.length === 1 ? (hiddenParts[0] as tf.Tensor2D) : (tf.concat(hiddenParts) as tf.Tensor2D);
+    if (hiddenParts.length > 1) tf.dispose(hiddenParts);
+    return { hiddenGrad, headGrad };
+  };
+
+  if (options.headGradient === false) {
+    const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [h, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+      save([h]);
+      return {
+        value: forward(h, head),
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [
+          backward(dy as tf.Tensor1D, saved[0] as tf.Tensor2D, head, false).hiddenGrad,
+        ],
+      };
+    });
+    return op(hidden) as tf.Tensor1D;
+  }
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [h, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+    save([h, w]);
+    return {
+      value: forward(h, w),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const { hiddenGrad, headGrad } = backward(
+          dy as tf.Tensor1D,
+          saved[0] as tf.Tensor2D,
+          saved[1] as tf.Tensor2D,
+          true,
+        );
+        return [hiddenGrad, headGrad as tf.Tensor2D];
+      },
+    };
+  });
+  return op(hidden, head) as tf.Tensor1D;
+}
