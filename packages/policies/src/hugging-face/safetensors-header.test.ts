@@ -52,9 +52,17 @@ describe('safetensors header', () => {
       [withHeader(good, 20), /truncated: tensor "w" ends at data byte 24 but the data section has 20 bytes/, 'w'],
       [withHeader(good, 24).subarray(0, 30), /truncated: its header claims \d+ bytes but only 22 follow/, undefined],
       [new Uint8Array(5), /too short for a safetensors header/, undefined],
-      [withHeader({ w: { dtype: 'F32', shape: [2, 3], data_offsets: [0, 20] } }, 24), /needs 24 bytes but its data_offsets span 20/, 'w.data_offsets'],
+      [
+        withHeader({ w: { dtype: 'F32', shape: [2, 3], data_offsets: [0, 20] } }, 24),
+        /needs 24 bytes but its data_offsets span 20/,
+        'w.data_offsets',
+      ],
       [withHeader({ w: { dtype: 'Q4', shape: [2], data_offsets: [0, 2] } }, 2), /unknown dtype "Q4"/, 'w.dtype'],
-      [withHeader({ w: { dtype: 'F32', shape: [2, -1], data_offsets: [0, 0] } }, 0), /not a list of non-negative integers/, 'w.shape'],
+      [
+        withHeader({ w: { dtype: 'F32', shape: [2, -1], data_offsets: [0, 0] } }, 0),
+        /not a list of non-negative integers/,
+        'w.shape',
+      ],
       [
         withHeader(
           {

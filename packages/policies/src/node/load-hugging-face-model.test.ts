@@ -61,7 +61,12 @@ describe.each(Object.keys(reference.models))('%s', (name) => {
     });
     rows.forEach((row, b) => {
       expectRelative(out.logps[b] as number, row.logp, 1e-4, `${name} row ${b} logp`);
-      expectClose((out.tokenLogps[b] as number[]).slice(0, row.response.length), row.tokenLogps, 1e-4, `${name} row ${b} tokens`);
+      expectClose(
+        (out.tokenLogps[b] as number[]).slice(0, row.response.length),
+        row.tokenLogps,
+        1e-4,
+        `${name} row ${b} tokens`,
+      );
       expect((out.mask[b] as number[]).slice(row.response.length).every((v) => v === 0)).toBe(true);
       expectClose(out.hidden[b] as number[], row.hidden, 1e-4, `${name} row ${b} hidden`);
     });
