@@ -1,9 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PrefplayError } from '@prefplay/core';
 import { assertNoLeaks, useTestBackend } from '@prefplay/testing';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodeSafetensors } from '../hugging-face/encode-safetensors.js';
 import { loadHuggingFaceModel } from './load-hugging-face-model.js';
+import { openSafetensorsFile } from './open-safetensors-file.js';
 
 // Reference values: per-token log-probs, pooled last hidden states and next-token logits of each
 // fixture model from an independent float64 numpy forward pass, written by
@@ -126,6 +131,118 @@ describe('Hugging Face policy tensors', () => {
     const snapshot = policy.doSnapshot();
     snapshot.dispose();
     expect(tf.memory().numTensors).toBe(before);
+    policy.dispose();
+  });
+});
+
+describe('model folder errors', () => {
+  let dir: string;
+  const copy = (name: string) => {
+    const target = join(dir, `${name}-${Math.random().toString(36).slice(2)}`);
+    cpSync(`${fixtures}${name}`, target, { recursive: true });
+    return target;
+  };
+  const errorOf = async (promise: Promise<unknown>): Promise<PrefplayError> => {
+    try {
+      await promise;
+    } catch (error) {
+      if (PrefplayError.isInstance(error)) return error;
+      throw error;
+    }
+    throw new Error('expected an error');
+  };
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'prefplay-hf-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('names a folder without config.json, a missing folder and an unknown model_type', async () => {
+    const folder = copy('gpt2-tiny');
+    rmSync(join(folder, 'config.json'));
+    const noConfig = await errorOf(loadHuggingFaceModel(folder));
+    expect(noConfig.message).toContain(`${join(folder, 'config.json')}: the folder has no config.json`);
+    expect(noConfig.code).toBe('invalid-checkpoint');
+    expect((await errorOf(loadHuggingFaceModel(join(dir, 'nope')))).message).toMatch(/the model folder does not exist/);
+    const bert = copy('gpt2-tiny');
+    writeFileSync(join(bert, 'config.json'), JSON.stringify({ model_type: 'bert', vocab_size: 10 }));
+    const unknown = await errorOf(loadHuggingFaceModel(bert));
+    expect(unknown.code).toBe('unsupported');
+    expect(unknown.message).toContain('field "model_type": model_type "bert" is not supported');
+    expect(unknown.message).toContain('gpt2, llama, qwen2, mistral');
+  });
+
+  it('names the file and tensor of a truncated safetensors file', async () => {
+    const folder = copy('gpt2-tiny');
+    const path = join(folder, 'model.safetensors');
+    truncateSync(path, statSync(path).size - 100);
+    const error = await errorOf(loadHuggingFaceModel(folder));
+    expect(error.where.file).toBe(path);
+    expect(error.message).toMatch(/the file is truncated: tensor "transformer\.[^"]+" ends at data byte \d+/);
+    const shard = copy('llama-tiny-bf16-sharded');
+    truncateSync(join(shard, 'model-00002-of-00003.safetensors'), 6);
+    expect((await errorOf(loadHuggingFaceModel(shard))).message).toMatch(
+      /model-00002-of-00003\.safetensors: the file is 6 bytes long, too short/,
+    );
+  });
+
+  it('names a tensor of the wrong shape, a missing tensor, a missing shard and a too-large tokenizer', async () => {
+    const folder = copy('gpt2-tiny');
+    const config = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8'));
+    writeFileSync(join(folder, 'config.json'), JSON.stringify({ ...config, n_positions: 40 }));
+    const shape = await errorOf(loadHuggingFaceModel(folder));
+    expect(shape.message).toContain(
+      'field "transformer.wpe.weight": tensor "transformer.wpe.weight" has shape [48, 16]; config.json implies [40, 16]',
+    );
+    const missing = copy('llama-tiny');
+    const source = await openSafetensorsFile(join(missing, 'model.safetensors'));
+    const kept = [];
+    for (const [name, info] of source.tensors) {
+      if (name !== 'model.layers.1.mlp.up_proj.weight')
+        kept.push({ name, shape: info.shape, values: await source.read(name) });
+    }
+    await source.close();
+    writeFileSync(join(missing, 'model.safetensors'), encodeSafetensors(kept));
+    expect((await errorOf(loadHuggingFaceModel(missing))).message).toContain(
+      'tensor "model.layers.1.mlp.up_proj.weight" is missing from the weights',
+    );
+    const shard = copy('llama-tiny-bf16-sharded');
+    rmSync(join(shard, 'model-00003-of-00003.safetensors'));
+    expect((await errorOf(loadHuggingFaceModel(shard))).message).toMatch(
+      /model-00003-of-00003\.safetensors: the weights file does not exist/,
+    );
+    const small = copy('gpt2-tiny');
+    writeFileSync(join(small, 'config.json'), JSON.stringify({ ...config, vocab_size: 100 }));
+    expect((await errorOf(loadHuggingFaceModel(small))).message).toMatch(
+      /"transformer.wte.weight" has shape \[\d+, 16\]; config.json implies \[100, 16\]/,
+    );
+    const extra = copy('gpt2-tiny');
+    const tokenizer = JSON.parse(readFileSync(join(extra, 'tokenizer.json'), 'utf8'));
+    tokenizer.added_tokens.push({ ...tokenizer.added_tokens[0], id: config.vocab_size, content: '<extra>' });
+    writeFileSync(join(extra, 'tokenizer.json'), JSON.stringify(tokenizer));
+    expect((await errorOf(loadHuggingFaceModel(extra))).message).toContain(
+      `the tokenizer has ids up to ${config.vocab_size} but the model's vocab_size is ${config.vocab_size}`,
+    );
+  });
+
+  it('refuses a sequence longer than the context, naming the row and the lengths', async () => {
+    const { policy } = await loadHuggingFaceModel(`${fixtures}gpt2-tiny`, { trainable: false });
+    const error = (() => {
+      try {
+        policy.doForward({
+          prompts: [[1, 2], new Array<number>(40).fill(5)],
+          responses: [[3], new Array<number>(9).fill(6)],
+        });
+      } catch (e) {
+        return e as PrefplayError;
+      }
+      throw new Error('expected an error');
+    })();
+    expect(error.message).toContain(
+      'field "responses[1]": row 1: prompt (40 tokens) + response (9 tokens) = 49 tokens, longer than the context of hugging-face:gpt2 (48 tokens)',
+    );
+    expect(() => policy.doBeginDecoding({ prompts: [new Array<number>(49).fill(1)] })).toThrow(
+      /more than maxSequenceLength 48/,
+    );
     policy.dispose();
   });
 });
