@@ -68,7 +68,9 @@ describe('rotary embeddings', () => {
   it('scales frequencies as transformers does for linear and llama3 rope scaling', () => {
     const plain = ropeInverseFrequencies(8, 10000);
     const linear = ropeInverseFrequencies(8, 10000, { type: 'linear', factor: 4 });
-    plain.forEach((f, i) => expect(linear[i]).toBeCloseTo(f / 4, 10));
+    plain.forEach((f, i) => {
+      expect(linear[i]).toBeCloseTo(f / 4, 10);
+    });
     // Wavelengths 2π/f ≈ 6.3, 62.8, 628, 6283 against the high- and low-frequency wavelengths
     // 64/4 = 16 and 64/1 = 64: the first is kept, the second smoothed, the last two divided by 8.
     const llama3 = ropeInverseFrequencies(8, 10000, {
