@@ -54,6 +54,13 @@ export {
   type SafetensorsTensorInfo,
   safetensorsHeaderLength,
 } from './hugging-face/safetensors-header.js';
+export {
+  peftAdapterConfig,
+  peftKey,
+  type StoredTensor,
+  storedAdapterTensors,
+  storedModelTensors,
+} from './hugging-face/stored-tensors.js';
 export { safetensorsSource, type WeightInfo, type WeightSource } from './hugging-face/weight-source.js';
 export { dense, fastMatMul } from './layers/fast-mat-mul.js';
 export { type TokenLogProbsOptions, tokenLogProbs } from './layers/token-log-probs.js';

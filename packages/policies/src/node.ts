@@ -5,7 +5,12 @@ export {
   type LoadedHuggingFaceModel,
   type LoadHuggingFaceModelOptions,
   loadHuggingFaceModel,
-  peftKey,
 } from './node/load-hugging-face-model.js';
 export { openModelWeights, weightsFileName, weightsIndexFileName } from './node/open-model-weights.js';
 export { openSafetensorsFile } from './node/open-safetensors-file.js';
+export {
+  copiedModelFiles,
+  type SaveHuggingFaceFolderOptions,
+  saveHuggingFaceFolder,
+} from './node/save-hugging-face-folder.js';
+export { writeSafetensorsFile } from './node/write-safetensors-file.js';

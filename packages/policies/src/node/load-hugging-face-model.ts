@@ -13,6 +13,7 @@ import {
 import { createHuggingFaceTokenizer, type HuggingFaceTokenizer } from '../hugging-face/hugging-face-tokenizer.js';
 import type { LoraOptions } from '../hugging-face/lora-options.js';
 import { ignoredTensorPattern } from '../hugging-face/model-layout.js';
+import { peftKey } from '../hugging-face/stored-tensors.js';
 import { openModelWeights } from './open-model-weights.js';
 import { openSafetensorsFile } from './open-safetensors-file.js';
 
@@ -230,11 +231,6 @@ export async function loadHuggingFaceModel(
   }
   const unusedTensors = [...source.tensors.keys()].filter((k) => !used.has(k) && !ignoredTensorPattern.test(k));
   return { policy, tokenizer, folder, adapterFolder, unusedTensors, generationConfig };
-}
-
-/** PEFT key of an adapter matrix: `base_model.model.<module>.lora_A.weight`. */
-export function peftKey(module: string, matrix: 'A' | 'B'): string {
-  return `base_model.model.${module}.lora_${matrix}.weight`;
 }
 
 /** Reads PEFT adapter weights (`lora_A` `[r, in]`, `lora_B` `[out, r]`) into a LoRA policy's adapters. */
