@@ -216,7 +216,7 @@ describe('Hugging Face policy', () => {
   });
 
   it('resolves PEFT target_modules: defaults, names, a regular expression, all-linear; names the layers otherwise', () => {
-    const modules = (options: object, config: object = llamaConfig) => {
+    const modules = (options: object, config: Record<string, unknown> = llamaConfig) => {
       const policy = createHuggingFacePolicy({ config, lora: options });
       const names = [...policy.adapters.keys()];
       policy.dispose();
