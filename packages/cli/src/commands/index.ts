@@ -1,8 +1,10 @@
 import type { Command } from '../command.js';
+import { generateCommand } from './generate.js';
 import { leaderboardCommand } from './leaderboard.js';
 import { nashCommand } from './nash.js';
 import { reportCommand } from './report.js';
 import { reproduceCommand } from './reproduce.js';
+import { scoreCommand } from './score.js';
 import { targetsCommand } from './targets.js';
 import { trainCommand } from './train.js';
 
@@ -14,6 +16,8 @@ export const commands = {
   targets: targetsCommand,
   leaderboard: leaderboardCommand,
   nash: nashCommand,
+  score: scoreCommand,
+  generate: generateCommand,
 } as const satisfies Record<string, Command>;
 
 export type CommandName = keyof typeof commands;
