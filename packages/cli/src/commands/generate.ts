@@ -1,13 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  describeBackend,
-  initBackend,
-  PrefplayError,
-  type PromptV1,
-  parseOptions,
-  writeFileAtomic,
-} from '@prefplay/core';
+import { PrefplayError, type PromptV1, parseOptions } from '@prefplay/core';
+import { describeBackend, initBackend, writeFileAtomic } from '@prefplay/core/node';
 import { createTokenSampler, sampleStreamLabel, tokenSamplerOptionsSchema } from '@prefplay/samplers';
 import { z } from 'zod';
 import { type Command, exitCodes } from '../command.js';

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeBackend, initBackend, PrefplayError, parseOptions, writeFileAtomic } from '@prefplay/core';
+import { PrefplayError, parseOptions } from '@prefplay/core';
+import { describeBackend, initBackend, writeFileAtomic } from '@prefplay/core/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { type Command, exitCodes } from '../command.js';

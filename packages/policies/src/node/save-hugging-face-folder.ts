@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { PrefplayError, writeFileAtomic } from '@prefplay/core';
+import { PrefplayError } from '@prefplay/core';
+import { writeFileAtomic } from '@prefplay/core/node';
 import type { HuggingFacePolicy } from '../hugging-face/hugging-face-policy.js';
 import { peftAdapterConfig, storedAdapterTensors, storedModelTensors } from '../hugging-face/stored-tensors.js';
 import { adapterConfigFileName, adapterWeightsFileName } from './load-hugging-face-model.js';
