@@ -35,13 +35,27 @@ describe('tokenLogProbs', () => {
     const hidden = tf.tensor2d(values(rows * width, 3), [rows, width]);
     const head = tf.tensor2d(values(width * vocabulary, 4), [width, vocabulary]);
     const weights = tf.tensor1d(values(rows, 5));
-    const loss = (h: tf.Tensor2D, w: tf.Tensor2D, chunkRows: number) =>
-      tf.sum(tf.mul(tokenLogProbs(h, w, targets, { chunkRows }), weights)) as tf.Scalar;
+    const loss = (h: tf.Tensor2D, w: tf.Tensor2D, chunkRows: number, keepSoftmaxEntries?: number) =>
+      tf.sum(
+        tf.mul(
+          tokenLogProbs(h, w, targets, {
+            chunkRows,
+            ...(keepSoftmaxEntries !== undefined ? { keepSoftmaxEntries } : {}),
+          }),
+          weights,
+        ),
+      ) as tf.Scalar;
     const plain = (h: tf.Tensor2D, w: tf.Tensor2D) => tf.sum(tf.mul(reference(h, w), weights)) as tf.Scalar;
     const [dh, dw] = tf.grads((h, w) => loss(h as tf.Tensor2D, w as tf.Tensor2D, 3))([hidden, head]);
     const [ph, pw] = tf.grads((h, w) => plain(h as tf.Tensor2D, w as tf.Tensor2D))([hidden, head]);
     assertClose(dh as tf.Tensor, ph as tf.Tensor, { atol: 1e-5 });
     assertClose(dw as tf.Tensor, pw as tf.Tensor, { atol: 1e-5 });
+    // The softmax kept from the forward pass (the default here) or recomputed: the same gradients.
+    const [rh, rw] = tf.grads((h, w) => loss(h as tf.Tensor2D, w as tf.Tensor2D, 3, 0))([hidden, head]);
+    assertClose(rh as tf.Tensor, ph as tf.Tensor, { atol: 1e-5 });
+    assertClose(rw as tf.Tensor, pw as tf.Tensor, { atol: 1e-5 });
+    tf.dispose([rh, rw] as tf.Tensor[]);
+    checkGradient((h) => loss(h as tf.Tensor2D, head, 2, 0), hidden);
     checkGradient((h) => loss(h as tf.Tensor2D, head, 2), hidden);
     checkGradient((w) => loss(hidden, w as tf.Tensor2D, 4), head);
     // A frozen head: the same hidden gradient, computed without the head gradient.
@@ -63,6 +77,13 @@ describe('tokenLogProbs', () => {
           head,
         ]),
       'tokenLogProbs gradient',
+    );
+    await assertNoLeaks(
+      () =>
+        tf.grads((h, w) =>
+          tf.sum(tokenLogProbs(h as tf.Tensor2D, w as tf.Tensor2D, targets, { chunkRows: 2, keepSoftmaxEntries: 0 })),
+        )([hidden, head]),
+      'tokenLogProbs gradient recomputing the softmax',
     );
     await assertNoLeaks(
       () =>
