@@ -1,38 +1,46 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { type LayerKeyValues, multiHeadAttention } from '../layers/causal-attention.js';
+import { multiHeadAttention } from '../layers/causal-attention.js';
 import { embeddingLookup } from '../layers/embedding-lookup.js';
 import { gelu, layerNorm } from '../layers/layer-norm.js';
 import type { ModelArchitecture } from './model-architecture.js';
-import type { ModelForwardInput, ModelForwardOutput, ModelWeights } from './model-forward.js';
+import type { LayerContext, LayerOutput, ModelFamily, ModelWeights } from './model-forward.js';
+
+const weightOf = <T extends tf.Tensor>(weights: ModelWeights, name: string) =>
+  weights.weight(`transformer.${name}`) as T;
 
 /**
  * GPT-2 (`GPT2LMHeadModel` up to the final LayerNorm): token + learned position embeddings, then
  * per block `x += c_proj(attention(c_attn(ln_1(x))))`, `x += c_proj(gelu_tanh(c_fc(ln_2(x))))`,
  * then `ln_f`. Activations stay 2-D `[batch·queryLength, hidden]`.
  */
-export function gpt2Forward(
-  arch: ModelArchitecture,
-  weights: ModelWeights,
-  input: ModelForwardInput,
-): ModelForwardOutput {
-  const { batch, queryLength, mask, past } = input;
-  const w = <T extends tf.Tensor>(name: string) => weights.weight(`transformer.${name}`) as T;
-  const eps = arch.normEpsilon;
-  let x = tf.add(
-    weights.embed(input.tokenIds),
-    embeddingLookup(w<tf.Tensor2D>('wpe.weight'), input.positionIds),
-  ) as tf.Tensor2D;
-  const present: LayerKeyValues[] = [];
-  for (let i = 0; i < arch.numLayers; i++) {
-    const p = `h.${i}`;
-    const normed1 = layerNorm(x, w(`${p}.ln_1.weight`), w(`${p}.ln_1.bias`), eps);
-    const qkv = weights.linear(normed1, `transformer.${p}.attn.c_attn`);
-    const attention = multiHeadAttention({ qkv, batch, queryLength, numHeads: arch.numHeads, mask, past: past?.[i] });
-    if (input.keepKeyValues) present.push(attention.present);
-    x = tf.add(x, weights.linear(attention.output, `transformer.${p}.attn.c_proj`)) as tf.Tensor2D;
-    const normed2 = layerNorm(x, w(`${p}.ln_2.weight`), w(`${p}.ln_2.bias`), eps);
-    const inner = gelu(weights.linear(normed2, `transformer.${p}.mlp.c_fc`)) as tf.Tensor2D;
-    x = tf.add(x, weights.linear(inner, `transformer.${p}.mlp.c_proj`)) as tf.Tensor2D;
-  }
-  return { hidden: layerNorm(x, w('ln_f.weight'), w('ln_f.bias'), eps), present };
-}
+export const gpt2Family: ModelFamily = {
+  embed(_arch: ModelArchitecture, weights, input) {
+    return tf.add(
+      weights.embed(input.tokenIds),
+      embeddingLookup(weightOf<tf.Tensor2D>(weights, 'wpe.weight'), input.positionIds),
+    ) as tf.Tensor2D;
+  },
+  tables: () => ({}),
+  layer(arch, weights, i, x, context: LayerContext): LayerOutput {
+    const w = <T extends tf.Tensor>(name: string) => weightOf<T>(weights, `h.${i}.${name}`);
+    const eps = arch.normEpsilon;
+    const normed1 = layerNorm(x, w('ln_1.weight'), w('ln_1.bias'), eps);
+    const qkv = weights.linear(normed1, `transformer.h.${i}.attn.c_attn`);
+    const attention = multiHeadAttention({
+      qkv,
+      batch: context.batch,
+      queryLength: context.queryLength,
+      numHeads: arch.numHeads,
+      mask: context.mask,
+      past: context.past,
+    });
+    let out = tf.add(x, weights.linear(attention.output, `transformer.h.${i}.attn.c_proj`)) as tf.Tensor2D;
+    const normed2 = layerNorm(out, w('ln_2.weight'), w('ln_2.bias'), eps);
+    const inner = gelu(weights.linear(normed2, `transformer.h.${i}.mlp.c_fc`)) as tf.Tensor2D;
+    out = tf.add(out, weights.linear(inner, `transformer.h.${i}.mlp.c_proj`)) as tf.Tensor2D;
+    return { x: out, present: attention.present };
+  },
+  final(arch, weights, x) {
+    return layerNorm(x, weightOf(weights, 'ln_f.weight'), weightOf(weights, 'ln_f.bias'), arch.normEpsilon);
+  },
+};

@@ -175,6 +175,32 @@ describe('Hugging Face policy', () => {
     for (const p of [plain, dropped, again]) p.dispose();
   });
 
+  it.each([
+    ['llama full', llamaConfig, undefined],
+    ['gpt2 full', gpt2Config, undefined],
+    ['llama LoRA with dropout', llamaConfig, { r: 2, dropout: 0.3, targetModules: 'all-linear', seed: 1 }],
+  ] as const)('gradient checkpointing gives the plain backward pass’s gradients (%s)', (_, config, lora) => {
+    const make = (gradientCheckpointing: boolean) => {
+      const policy = createHuggingFacePolicy({
+        config,
+        seed: 5,
+        initStd: 0.3,
+        gradientCheckpointing,
+        ...(lora ? { lora } : {}),
+      });
+      if (lora) randomiseAdapters(policy, 2);
+      return policy;
+    };
+    const [plain, checked] = [make(false), make(true)];
+    const a = gradientsOf(plain, plain.trainableVariables() as tf.Variable[]);
+    const b = gradientsOf(checked, checked.trainableVariables() as tf.Variable[]);
+    const flat = (m: Map<tf.Variable, number[]>) => [...m.values()].flat();
+    expect(flat(a).some((g) => g !== 0)).toBe(true);
+    assertClose(flat(b), flat(a), { atol: 1e-5, rtol: 1e-4 });
+    plain.dispose();
+    checked.dispose();
+  });
+
   it('full fine-tuning trains every weight and snapshots stay fixed', () => {
     const policy = createHuggingFacePolicy({ config: gpt2Config, seed: 2, initStd: 0.3 });
     expect(policy.trainableVariables()).toHaveLength(policy.weights.size);

@@ -75,6 +75,12 @@ export const huggingFacePolicyOptionsSchema = z.strictObject({
   seed: z.number().int().default(0),
   /** Standard deviation of random weights (default 0.02, as Hugging Face's `initializer_range`). */
   initStd: z.number().positive().default(0.02),
+  /**
+   * Recompute each decoder layer in the backward pass instead of keeping its intermediates
+   * (default true): a training step then holds one layer's activations at a time, for about a third
+   * more compute. Gradients are the same either way.
+   */
+  gradientCheckpointing: z.boolean().default(true),
 });
 
 export type HuggingFacePolicyOptions = z.input<typeof huggingFacePolicyOptionsSchema>;
@@ -254,6 +260,7 @@ function buildPolicy(parts: PolicyParts): HuggingFacePolicy {
   const linears = new Map(layout.linears.map((l) => [l.module, l]));
   const scaling = lora ? lora.alpha / lora.r : 0;
   const dropoutRng: Rng = createRng(lora?.seed ?? 0).fork('lora dropout');
+  const layerPrefix = (i: number) => (arch.family === 'gpt2' ? `transformer.h.${i}.` : `model.layers.${i}.`);
   const eosTokenId = resolved.eosTokenId ?? arch.eosTokenIds[0];
   let disposed = false;
 
@@ -274,40 +281,59 @@ function buildPolicy(parts: PolicyParts): HuggingFacePolicy {
     return v;
   };
 
-  const dropout = (x: tf.Tensor2D): tf.Tensor2D => {
+  // Each training forward draws one seed; a module's mask derives from it and the module name, so a
+  // checkpointed layer recomputes exactly the masks of its forward pass.
+  const dropout = (x: tf.Tensor2D, callSeed: number, module: string): tf.Tensor2D => {
     const p = lora?.dropout ?? 0;
+    const rng = createRng(callSeed).fork(module);
     const mask = new Float32Array(x.size);
     const keep = 1 / (1 - p);
-    for (let i = 0; i < mask.length; i++) mask[i] = dropoutRng.next() < p ? 0 : keep;
+    for (let i = 0; i < mask.length; i++) mask[i] = rng.next() < p ? 0 : keep;
     return tf.mul(x, tf.tensor2d(mask, x.shape)) as tf.Tensor2D;
   };
 
-  const modelWeights = (training: boolean): ModelWeights => ({
-    weight: get,
-    linear(x, module) {
-      const spec = linears.get(module);
-      if (!spec) throw new Error(`hugging-face policy: linear module ${module} is unknown`);
-      const kernel = get(spec.weight) as tf.Variable<tf.Rank.R2>;
-      const bias = spec.bias ? (get(spec.bias) as tf.Variable<tf.Rank.R1>) : undefined;
-      let y: tf.Tensor2D;
-      if (!kernel.trainable) y = frozenDense(x, kernel, bias);
-      else y = bias ? dense(x, kernel, bias) : fastMatMul(x, kernel);
-      const adapter = adapters.get(module);
-      if (adapter) {
-        const input = training && (lora?.dropout ?? 0) > 0 ? dropout(x) : x;
-        const delta = fastMatMul(
-          fastMatMul(input, adapter.a as tf.Variable<tf.Rank.R2>),
-          adapter.b as tf.Variable<tf.Rank.R2>,
-        );
-        y = tf.add(y, tf.mul(delta, scaling)) as tf.Tensor2D;
-      }
-      return y;
-    },
-    embed(ids) {
-      const table = get(layout.embedding) as tf.Variable<tf.Rank.R2>;
-      return arch.tiedEmbeddings ? embeddingColumns(table, ids) : embeddingLookup(table, ids);
-    },
-  });
+  const modelWeights = (training: boolean): ModelWeights => {
+    const callSeed = training && (lora?.dropout ?? 0) > 0 ? dropoutRng.int(0x7fffffff) : 0;
+    return {
+      weight: get,
+      linear(x, module) {
+        const spec = linears.get(module);
+        if (!spec) throw new Error(`hugging-face policy: linear module ${module} is unknown`);
+        const kernel = get(spec.weight) as tf.Variable<tf.Rank.R2>;
+        const bias = spec.bias ? (get(spec.bias) as tf.Variable<tf.Rank.R1>) : undefined;
+        let y: tf.Tensor2D;
+        if (!kernel.trainable) y = frozenDense(x, kernel, bias);
+        else y = bias ? dense(x, kernel, bias) : fastMatMul(x, kernel);
+        const adapter = adapters.get(module);
+        if (adapter) {
+          const input = training && (lora?.dropout ?? 0) > 0 ? dropout(x, callSeed, module) : x;
+          const delta = fastMatMul(
+            fastMatMul(input, adapter.a as tf.Variable<tf.Rank.R2>),
+            adapter.b as tf.Variable<tf.Rank.R2>,
+          );
+          y = tf.add(y, tf.mul(delta, scaling)) as tf.Tensor2D;
+        }
+        return y;
+      },
+      embed(ids) {
+        const table = get(layout.embedding) as tf.Variable<tf.Rank.R2>;
+        return arch.tiedEmbeddings ? embeddingColumns(table, ids) : embeddingLookup(table, ids);
+      },
+      layerVariables(i) {
+        const prefix = layerPrefix(i);
+        if (lora) {
+          return [...adapters.values()]
+            .filter((a) => a.module.module.startsWith(prefix))
+            .flatMap((a) => [a.a, a.b])
+            .filter((v) => v.trainable);
+        }
+        return layout.weights
+          .filter((s) => s.name.startsWith(prefix))
+          .map((s) => get(s.name))
+          .filter((v) => v.trainable);
+      },
+    };
+  };
 
   const head = () => get(layout.head) as tf.Variable<tf.Rank.R2>;
 
@@ -331,6 +357,7 @@ function buildPolicy(parts: PolicyParts): HuggingFacePolicy {
         batch,
         queryLength: time,
         mask: causalMask(time),
+        checkpointLayers: training && resolved.gradientCheckpointing,
       });
       const out: { -readonly [K in keyof PolicyForwardResultV1]: PolicyForwardResultV1[K] } = {
         logps: tf.zeros([batch]) as tf.Tensor1D,

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
  * Columns `table[:, ids[i]]` of a `[width, rows]` table as `[ids.length, width]`: the lookup of a
  * token embedding stored transposed, as the output head of a model with tied embeddings needs it
  * (`hidden @ table` gives logits with no transpose of the vocabulary-sized matrix). Differentiable
- * with respect to `table`; the backward pass scatter-adds in JavaScript.
+ * with respect to `table`; the backward pass is one scatter-add (`scatterND`) in the backend.
  */
 export function embeddingColumns(table: tf.Tensor2D, ids: ArrayLike<number>): tf.Tensor2D {
   const [width, rows] = table.shape;
@@ -15,15 +15,24 @@ export function embeddingColumns(table: tf.Tensor2D, ids: ArrayLike<number>): tf
     return {
       value: value as tf.Tensor2D,
       gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
-        const upstream = (dy as tf.Tensor).dataSync();
-        const grad = new Float32Array(width * rows);
+        // Scatter-add dy[i, j] into table[j, ids[i]] inside the backend (no table-sized JS array).
+        const indices = new Int32Array(2 * count * width);
         for (let i = 0; i < count; i++) {
           const column = ids[i] as number;
           for (let j = 0; j < width; j++) {
-            grad[j * rows + column] = (grad[j * rows + column] as number) + (upstream[i * width + j] as number);
+            indices[2 * (i * width + j)] = j;
+            indices[2 * (i * width + j) + 1] = column;
           }
         }
-        return [tf.tensor2d(grad, [width, rows])];
+        return [
+          tf.tidy(() =>
+            tf.scatterND(
+              tf.tensor2d(indices, [count * width, 2], 'int32'),
+              tf.reshape(dy as tf.Tensor, [count * width]),
+              [width, rows],
+            ),
+          ),
+        ];
       },
     };
   });

@@ -74,12 +74,25 @@ export function tokenLogProbs(
     wantHead: boolean,
     softmax: readonly tf.Tensor[],
   ) => {
+    if (softmax.length > 0 && softmax.length === starts.length) {
+      // The softmax was kept (it is small): one gradient matrix and two products, so the
+      // `[width, vocabulary]` head gradient is built once, not summed chunk by chunk.
+      return tf.tidy(() => {
+        const probabilities =
+          softmax.length === 1 ? (softmax[0] as tf.Tensor2D) : (tf.concat(softmax as tf.Tensor2D[]) as tf.Tensor2D);
+        const oneHot = floatOneHot(tf.tensor1d(targets, 'int32'), vocabulary);
+        const g = tf.mul(tf.sub(oneHot, probabilities), tf.reshape(dy, [rows, 1])) as tf.Tensor2D;
+        const hiddenGrad = tf.transpose(tf.matMul(w, tf.transpose(g))) as tf.Tensor2D;
+        const headGrad = wantHead ? (tf.matMul(tf.transpose(h), g) as tf.Tensor2D) : undefined;
+        return headGrad ? { hiddenGrad, headGrad } : { hiddenGrad };
+      }) as { hiddenGrad: tf.Tensor2D; headGrad?: tf.Tensor2D };
+    }
     let headGrad: tf.Tensor2D | undefined;
-    const hiddenParts = starts.map((start, chunkIndex) => {
+    const hiddenParts = starts.map((start) => {
       const n = size(start);
       const [dh, dw] = tf.tidy(() => {
         const slice = tf.slice(h, [start, 0], [n, width]);
-        const probabilities = (softmax[chunkIndex] as tf.Tensor2D | undefined) ?? tf.softmax(tf.matMul(slice, w));
+        const probabilities = tf.softmax(tf.matMul(slice, w));
         const oneHot = floatOneHot(tf.tensor1d(targets.subarray(start, start + n), 'int32'), vocabulary);
         const g = tf.mul(tf.sub(oneHot, probabilities), tf.reshape(tf.slice(dy, [start], [n]), [n, 1])) as tf.Tensor2D;
         // d hidden = g @ wᵀ, computed as (w @ gᵀ)ᵀ: transposes only the chunk, never the head.
