@@ -80,6 +80,9 @@ export type ResolvedMethod = {
 
 type Path = readonly (string | number)[];
 
+/** The part of an experiment config that method entries are resolved from. */
+export type MethodsConfig = Pick<ResolvedExperimentConfig, 'methods' | 'trainer'>;
+
 function has(value: unknown, path: Path): boolean {
   let at: unknown = value;
   for (const key of path) {
@@ -93,7 +96,7 @@ function has(value: unknown, path: Path): boolean {
  * Where a field of a merged method config was written: in the method entry, in `trainer`, or
  * (from the preset or a default) nowhere, then at the entry itself.
  */
-function sourceOf(config: ResolvedExperimentConfig, index: number, path: Path): Path {
+function sourceOf(config: MethodsConfig, index: number, path: Path): Path {
   const entry = config.methods[index];
   for (let depth = path.length; depth > 0; depth--) {
     const prefix = path.slice(0, depth);
@@ -109,7 +112,7 @@ function sourceOf(config: ResolvedExperimentConfig, index: number, path: Path): 
  * Every error names the field where it was written (`methods[1].loss.options.eta`,
  * `trainer.iterations`), with the field path in `where.fieldPath` for line lookup.
  */
-export function resolveMethods(config: ResolvedExperimentConfig, losses: LossResolver): ResolvedMethod[] {
+export function resolveMethods(config: MethodsConfig, losses: LossResolver): ResolvedMethod[] {
   const names = new Set<string>();
   return config.methods.map((entry, index) => {
     const { method, ...overrides } = entry as { method?: string } & Record<string, unknown>;
@@ -173,7 +176,10 @@ function fieldName(path: Path): string {
 }
 
 /** Checks that every component the config names exists in the registries (before any work). */
-export function checkComponents(config: ResolvedExperimentConfig, registries: ComponentRegistries): void {
+export function checkComponents(
+  config: Pick<ResolvedExperimentConfig, 'oracle' | 'encoder' | 'batchExtensions'>,
+  registries: ComponentRegistries,
+): void {
   const check = (kind: 'oracle' | 'encoder' | 'batchExtension', selection: ComponentSelection, path: Path) => {
     const { name } = selectionOf(selection);
     if (!registries[kind].has(name)) {

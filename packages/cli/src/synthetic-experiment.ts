@@ -55,17 +55,8 @@ export type ExperimentSetup = {
   readonly env: Readonly<Record<string, string | undefined>>;
 };
 
-/**
- * Loads the config's plugins, builds the registries (built-in components and losses, then the
- * plugins'), and resolves every method entry, building each loss once so that its options are
- * checked. Nothing is trained. Errors carry the field path of the entry that is wrong.
- */
-export async function prepareExperiment(
-  config: ResolvedExperimentConfig,
-  options: { readonly baseDirectory: string; readonly env?: Readonly<Record<string, string | undefined>> },
-): Promise<ExperimentSetup> {
-  const plugins = await loadPlugins(config.plugins, options.baseDirectory);
-  const components = withPlugins(experimentComponents(), plugins);
+/** The built-in losses plus every plugin's; a plugin loss may not reuse a taken name. */
+export function lossRegistryWithPlugins(plugins: readonly PrefplayPluginV1[]): LossResolver {
   let lossFactories: Record<string, (...args: never[]) => ReturnType<typeof defaultLossRegistry.create>> = {
     ...defaultLossRegistry.factories,
   };
@@ -81,7 +72,21 @@ export async function prepareExperiment(
       lossFactories = { ...lossFactories, [name]: factory as never };
     }
   }
-  const losses = createLossRegistry(lossFactories);
+  return createLossRegistry(lossFactories);
+}
+
+/**
+ * Loads the config's plugins, builds the registries (built-in components and losses, then the
+ * plugins'), and resolves every method entry, building each loss once so that its options are
+ * checked. Nothing is trained. Errors carry the field path of the entry that is wrong.
+ */
+export async function prepareExperiment(
+  config: ResolvedExperimentConfig,
+  options: { readonly baseDirectory: string; readonly env?: Readonly<Record<string, string | undefined>> },
+): Promise<ExperimentSetup> {
+  const plugins = await loadPlugins(config.plugins, options.baseDirectory);
+  const components = withPlugins(experimentComponents(), plugins);
+  const losses = lossRegistryWithPlugins(plugins);
   checkComponents(config, components);
   const methods = resolveMethods(config, losses);
   const setup = {
@@ -107,10 +112,10 @@ async function buildComponentsOnce(setup: ExperimentSetup): Promise<void> {
   const policy = createTransformerPolicy({ ...task.policyConfig, seed: 0 });
   try {
     const context = { task, policy };
-    await build(setup, 'oracle', config.oracle, ['oracle'], context);
-    await build(setup, 'encoder', config.encoder, ['encoder'], context);
+    await buildComponent(setup, 'oracle', config.oracle, ['oracle'], context);
+    await buildComponent(setup, 'encoder', config.encoder, ['encoder'], context);
     for (const [i, selection] of config.batchExtensions.entries()) {
-      await build(setup, 'batchExtension', selection, ['batchExtensions', i], context);
+      await buildComponent(setup, 'batchExtension', selection, ['batchExtensions', i], context);
     }
   } finally {
     policy.dispose();
@@ -119,8 +124,9 @@ async function buildComponentsOnce(setup: ExperimentSetup): Promise<void> {
 
 export type ExperimentResult = { readonly summary: RunSummary; readonly table: string; readonly seconds: number };
 
-async function build<Kind extends 'oracle' | 'encoder' | 'batchExtension'>(
-  setup: ExperimentSetup,
+/** Builds the component a config entry names, with the entry's field path on any error. */
+export async function buildComponent<Kind extends 'oracle' | 'encoder' | 'batchExtension'>(
+  setup: Pick<ExperimentSetup, 'components' | 'env' | 'baseDirectory'>,
   kind: Kind,
   selection: Parameters<typeof selectionOf>[0],
   path: readonly (string | number)[],
@@ -203,11 +209,11 @@ export async function runSyntheticExperiment(
           decode: (tokens) => task.responseText(tokens),
         });
         const context = { task, policy };
-        const oracle = await build(setup, 'oracle', config.oracle, ['oracle'], context);
-        const encoder = await build(setup, 'encoder', config.encoder, ['encoder'], context);
+        const oracle = await buildComponent(setup, 'oracle', config.oracle, ['oracle'], context);
+        const encoder = await buildComponent(setup, 'encoder', config.encoder, ['encoder'], context);
         const extensions: Record<string, LossBatchExtensionV1> = {};
         for (const [i, selection] of config.batchExtensions.entries()) {
-          const extension = await build(setup, 'batchExtension', selection, ['batchExtensions', i], context);
+          const extension = await buildComponent(setup, 'batchExtension', selection, ['batchExtensions', i], context);
           extensions[extension.name] = extension;
         }
         const bar = createProgressBar(io, `seed ${seed} ${name}`);

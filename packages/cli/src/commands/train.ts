@@ -7,6 +7,7 @@ import { selfPlayPresetNames } from '@prefplay/trainers';
 import { stringify } from 'yaml';
 import { type Command, exitCodes } from '../command.js';
 import { experimentConfigSchema, resolveMethods } from '../experiment-config.js';
+import { isHuggingFaceConfig, trainHuggingFace } from '../hugging-face-experiment.js';
 import { locateInDocument, readConfigDocument, validateConfigDocument } from '../load-config.js';
 import { runDirectoryMode, runDirectoryOptions } from '../run-directory-flags.js';
 import { prepareExperiment, runSyntheticExperiment } from '../synthetic-experiment.js';
@@ -56,6 +57,19 @@ ${resolvedDefaults()
   .map((l) => `  ${l}`)
   .join('\n')}
 
+A config with a "policy" section trains your own Hugging Face model instead of the synthetic task:
+
+  policy: { model: ./my-model, lora: { r: 8, alpha: 16 } }   # a local model folder; lora optional
+  prompts: ./prompts.jsonl                                   # rows {"prompt": text or messages}
+  evalPrompts: ./eval.jsonl                                  # optional held-out prompts
+  oracle: { name: openai-judge, options: { baseURL: http://127.0.0.1:8000/v1, model: judge, apiKeyEnv: OPENAI_API_KEY } }
+  encoder: policy-hidden                                     # or openai-embeddings, tfidf, a plugin's
+  sampling: { temperature: 1, maxNewTokens: 64 }
+  methods: [{ method: s-sppo }]
+
+Each iteration's policy is saved as a Hugging Face folder (a PEFT adapter folder under LoRA unless
+save.merge). API keys come from the environment variable apiKeyEnv names, never from the file.
+
 Errors name the file, the line and the field. Unknown keys are errors at every depth.
 `;
 }
@@ -89,6 +103,10 @@ export const trainCommand: Command = {
     const mode = runDirectoryMode(values);
     const path = resolve(io.cwd, file);
     const document = await readConfigDocument(path, 'experiment config');
+    const out = resolve(io.cwd, values.out ?? join('runs', timestamp(new Date())));
+    if (isHuggingFaceConfig(document.value)) {
+      return trainHuggingFace(document, { out, check: values.check === true, mode }, io);
+    }
     const config = validateConfigDocument(document, experimentConfigSchema, 'experiment config');
     // components are built once while the config is checked, and they may hold tensors
     const backend = await initBackend();
@@ -104,7 +122,6 @@ export const trainCommand: Command = {
       return exitCodes.ok;
     }
     io.stderr(`${describeBackend(backend)}\n`);
-    const out = resolve(io.cwd, values.out ?? join('runs', timestamp(new Date())));
     let result: Awaited<ReturnType<typeof runSyntheticExperiment>>;
     try {
       result = await runSyntheticExperiment(setup, out, io, { mode });
