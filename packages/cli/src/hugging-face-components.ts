@@ -5,8 +5,8 @@ import {
   emptyComponentRegistries,
   PrefplayError,
 } from '@prefplay/core';
-import { openAIJudge, policyHiddenEncoder, tfidfEncoder } from '@prefplay/preference';
-import { openAIEmbeddingsEncoder } from '@prefplay/trainers';
+import { openAIEmbeddingsEncoder, openAIJudge } from '@prefplay/openai';
+import { policyHiddenEncoder, tfidfEncoder } from '@prefplay/preference';
 
 function optionsObject(options: unknown, context: ComponentContextV1): Record<string, unknown> {
   if (options === undefined) return {};

@@ -5,6 +5,7 @@ import {
   PrefplayError,
   type PrefplayPluginV1,
   type PromptV1,
+  prefixErrorField,
   withPlugins,
 } from '@prefplay/core';
 import { describeBackend, initBackend } from '@prefplay/core/node';
@@ -23,9 +24,10 @@ import {
   methodEntrySchema,
   type ResolvedMethod,
   resolveMethods,
+  selectionOf,
   trainerOverridesSchema,
 } from './experiment-config.js';
-import { huggingFaceComponents } from './hugging-face-components.js';
+import { huggingFaceComponents, withApiKeyFromEnv } from './hugging-face-components.js';
 import { type ConfigDocument, locateInDocument, validateConfigDocument } from './load-config.js';
 import { encodeRowPrompt, promptSchema } from './load-model-folder.js';
 import { loadPlugins } from './load-plugins.js';
@@ -105,6 +107,26 @@ export async function prepareHuggingFaceExperiment(
       where: { field: 'policy.lora', fieldPath: ['policy', 'lora'] },
       hint: 'An adapter folder brings its own LoRA settings; remove one of the two',
     });
+  }
+  // Secrets are checked before anything runs: none in the file, every named variable set.
+  const env = options.env ?? {};
+  const selections: [readonly (string | number)[], z.output<typeof componentSelectionSchema>][] = [
+    [['oracle'], config.oracle],
+    [['encoder'], config.encoder],
+    ...config.batchExtensions.map((e, i): [readonly (string | number)[], typeof e] => [['batchExtensions', i], e]),
+  ];
+  for (const [path, selection] of selections) {
+    const { options: componentOptions } = selectionOf(selection);
+    if (componentOptions === undefined) continue;
+    const where = path
+      .map((k) => (typeof k === 'number' ? `[${k}]` : k))
+      .join('.')
+      .replace('.[', '[');
+    try {
+      withApiKeyFromEnv(componentOptions, { where, env });
+    } catch (error) {
+      throw prefixErrorField(error, path);
+    }
   }
   const plugins = await loadPlugins(config.plugins, options.baseDirectory);
   const components = withPlugins(huggingFaceComponents(), plugins);
