@@ -4,12 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRng } from '@prefplay/core';
-import { type Battle, bootstrapBradleyTerry, eloRatings, fitBradleyTerry } from '@prefplay/preference';
+import {
+  aggregateBattles,
+  type Battle,
+  bootstrapBradleyTerry,
+  eloRatings,
+  fitBradleyTerry,
+} from '@prefplay/preference';
 import type { BenchCase } from '../bench-case.js';
+import { formatSpread, median, spreadFields } from '../rounds.js';
 
 const models = 100;
 const battleCount = 1_000_000;
-const rounds = 100;
+const bootstrapRounds = 100;
 const tieProbability = 0.1;
 const python = '/usr/bin/python3';
 
@@ -47,71 +54,101 @@ type PythonResult = {
   ratings: Record<string, number>;
 };
 
-function runPython(triples: Int32Array, log: (line: string) => void): PythonResult | string {
-  const script = fileURLToPath(new URL('../../python/bradley_terry.py', import.meta.url));
+function runPython(scriptName: string, input: string, rounds: number, requirement: string): PythonResult | string {
+  const script = fileURLToPath(new URL(`../../python/${scriptName}`, import.meta.url));
   if (!existsSync(python)) return `${python} not found`;
-  const probe = spawnSync(python, ['-c', 'import numpy, scipy, pandas'], { encoding: 'utf8' });
-  if (probe.status !== 0) {
-    return 'python baseline needs numpy, scipy and pandas (apt-get install -y python3-numpy python3-scipy python3-pandas)';
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'prefplay-bench-bt-'));
-  try {
-    const input = join(dir, 'battles.bin');
-    writeFileSync(input, new Uint8Array(triples.buffer, triples.byteOffset, triples.byteLength));
-    log(`  running the FastChat-style baseline (${rounds} bootstrap rounds in pandas/scipy)...`);
-    const child = spawnSync(
-      python,
-      [script, '--input', input, '--models', String(models), '--rounds', String(rounds), '--seed', '0'],
-      { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 30 * 60 * 1000 },
-    );
-    if (child.status !== 0) return `python baseline failed (${child.status}): ${child.stderr.slice(-500)}`;
-    const parsed = JSON.parse(child.stdout) as PythonResult | { skipped: string };
-    return 'skipped' in parsed ? parsed.skipped : parsed;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const probe = spawnSync(python, ['-c', `import ${requirement}`], { encoding: 'utf8' });
+  if (probe.status !== 0)
+    return `${scriptName} needs ${requirement} (Debian python3-numpy, python3-scipy, python3-pandas)`;
+  const child = spawnSync(
+    python,
+    [script, '--input', input, '--models', String(models), '--rounds', String(rounds), '--seed', '0'],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      timeout: 30 * 60 * 1000,
+      env: { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' },
+    },
+  );
+  if (child.status !== 0) return `${scriptName} failed (${child.status}): ${child.stderr.slice(-500)}`;
+  const parsed = JSON.parse(child.stdout) as PythonResult | { skipped: string };
+  return 'skipped' in parsed ? parsed.skipped : parsed;
 }
 
-/** Bradley-Terry leaderboard fit + bootstrap at arena scale, against FastChat's `compute_mle_elo`. */
+/** Aggregate once, fit, bootstrap: what the numpy baseline does, through our public API. */
+function measureOurs(battles: readonly Battle[]): { totalMs: number; fitMs: number; theta: number[] } {
+  const start = performance.now();
+  const counts = aggregateBattles(battles);
+  const fit = fitBradleyTerry(counts);
+  const fitted = performance.now();
+  bootstrapBradleyTerry(counts, { rounds: bootstrapRounds, seed: 0 });
+  const done = performance.now();
+  return { totalMs: done - start, fitMs: fitted - start, theta: fit.theta };
+}
+
+/**
+ * Bradley-Terry leaderboard (aggregation, fit, 100 bootstrap rounds) at arena scale, against the
+ * strong numpy baseline in interleaved rounds, and once against FastChat's `compute_mle_elo`.
+ */
 export const bradleyTerryCase: BenchCase = {
   name: 'bradley-terry',
-  description: `${battleCount.toLocaleString('en')} seeded battles among ${models} models: Bradley-Terry fit + ${rounds} bootstrap rounds, vs FastChat compute_mle_elo (pandas + scipy)`,
-  async run({ log }) {
+  description: `${battleCount.toLocaleString('en')} seeded battles among ${models} models: aggregate, Bradley-Terry fit and ${bootstrapRounds} bootstrap rounds, vs numpy (aggregated counts, Newton/Cholesky, multinomial bootstrap; medians and ranges of interleaved rounds) and FastChat's compute_mle_elo (pandas + scipy; run once, extrapolated from fewer bootstrap rounds)`,
+  async run({ log, rounds = 5, quick = false }) {
     const { battles, triples } = makeBattles();
-    const cpuStart = process.cpuUsage();
-    const start = performance.now();
-    const fit = fitBradleyTerry(battles);
-    const fitted = performance.now();
-    bootstrapBradleyTerry(battles, { rounds, seed: 0 });
-    const done = performance.now();
-    const cpu = process.cpuUsage(cpuStart);
-    const btMs = done - start;
-    log(`  ours: fit ${(fitted - start).toFixed(0)} ms, bootstrap ${(done - fitted).toFixed(0)} ms`);
-    const result: Record<string, number | string | null> = {
-      btMs,
-      btFitMs: fitted - start,
-      btCpuMs: (cpu.user + cpu.system) / 1000,
-      btPythonMs: null,
-      btRatioVsPython: null,
-    };
-    const baseline = runPython(triples, log);
-    if (typeof baseline === 'string') {
-      log(`  baseline skipped: ${baseline}`);
-      result.btPythonNote = baseline;
-      return result;
-    }
-    const ours = eloRatings(fit.theta);
+    const dir = mkdtempSync(join(tmpdir(), 'prefplay-bench-bt-'));
+    const input = join(dir, 'battles.bin');
+    writeFileSync(input, new Uint8Array(triples.buffer, triples.byteOffset, triples.byteLength));
+    const ours: number[] = [];
+    const numpy: number[] = [];
+    const ratios: number[] = [];
+    let note: string | undefined;
     let worst = 0;
-    fit.models.forEach((model, i) => {
-      const theirs = baseline.ratings[model];
-      if (theirs !== undefined) worst = Math.max(worst, Math.abs((ours[i] as number) - theirs));
-    });
-    result.btPythonMs = baseline.totalMs;
-    result.btPythonFitMs = baseline.fitMs;
-    result.btRatioVsPython = baseline.totalMs / btMs;
-    result.btPythonCpuMs = baseline.cpuMs;
-    result.btCpuRatioVsPython = baseline.cpuMs / ((cpu.user + cpu.system) / 1000);
-    result.btMaxRatingDiffVsPython = worst;
-    return result;
+    try {
+      for (let round = 0; round < rounds; round++) {
+        const mine = measureOurs(battles);
+        ours.push(mine.totalMs);
+        const theirs =
+          note === undefined ? runPython('bradley_terry_numpy.py', input, bootstrapRounds, 'numpy, scipy') : note;
+        if (typeof theirs === 'string') {
+          note = theirs;
+          log(`  round ${round + 1}: ours ${mine.totalMs.toFixed(0)} ms; numpy baseline skipped: ${theirs}`);
+          continue;
+        }
+        numpy.push(theirs.totalMs);
+        ratios.push(theirs.totalMs / mine.totalMs);
+        const elo = eloRatings(mine.theta);
+        elo.forEach((rating, i) => {
+          const other = theirs.ratings[`model-${String(i).padStart(3, '0')}`];
+          if (other !== undefined) worst = Math.max(worst, Math.abs(rating - other));
+        });
+        log(
+          `  round ${round + 1}: ours ${mine.totalMs.toFixed(0)} ms (fit ${mine.fitMs.toFixed(0)}), numpy ${theirs.totalMs.toFixed(0)} ms (fit ${theirs.fitMs.toFixed(0)})`,
+        );
+      }
+      const fastChatRounds = quick ? 2 : 10;
+      log(`  running the FastChat-style baseline once (${fastChatRounds} bootstrap rounds in pandas/scipy)...`);
+      const fastChat = runPython('bradley_terry.py', input, fastChatRounds, 'numpy, scipy, pandas');
+      const result: Record<string, number | string | null> = {
+        ...spreadFields('btMs', ours),
+        ...spreadFields('btNumpyMs', numpy),
+        ...spreadFields('bradleyTerryRatioVsNumpy', ratios),
+        btMaxRatingDiffVsNumpy: numpy.length > 0 ? worst : null,
+      };
+      if (note !== undefined) result.btNumpyNote = note;
+      log(`  ours ${formatSpread(ours, 0)} ms, numpy ${formatSpread(numpy, 0)} ms, ratio ${formatSpread(ratios, 2)}`);
+      if (typeof fastChat === 'string') {
+        result.btFastChatNote = fastChat;
+        log(`  FastChat-style baseline skipped: ${fastChat}`);
+      } else {
+        // Every bootstrap round refits from scratch at the same cost, so 100 rounds cost fit + 100 × one round.
+        const extrapolated = fastChat.fitMs + (bootstrapRounds * fastChat.bootstrapMs) / fastChatRounds;
+        result.btFastChatMs = extrapolated;
+        result.btFastChatMeasuredRounds = fastChatRounds;
+        result.bradleyTerryRatioVsFastChat = extrapolated / median(ours);
+      }
+      return result;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   },
 };

@@ -2,23 +2,35 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { DecoderV1 } from '@prefplay/core';
-import { createTransformerPolicy } from '@prefplay/policies';
+import { createTransformerPolicy, type TransformerPolicy } from '@prefplay/policies';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BenchCase } from '../bench-case.js';
+import { formatSpread, median, spreadFields } from '../rounds.js';
 
-const reference = { vocabSize: 256, dModel: 128, numLayers: 2, numHeads: 4, maxSequenceLength: 64, seed: 0 };
-const batch = 16;
+const reference = { vocabSize: 256, dModel: 128, numLayers: 2, numHeads: 4, seed: 0 };
 const promptLength = 8;
 // A one-token prompt plus 63 new tokens fills the 64-position model (the PyTorch script matches).
-const newTokens = reference.maxSequenceLength - 1;
+const newTokens = 63;
 const python = '/usr/bin/python3';
 const script = fileURLToPath(new URL('../../python/transformer_bench.py', import.meta.url));
+/** The BLAS threads PyTorch may use; one, like the single-threaded wasm backend. */
+const openblasThreads = '1';
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
+type Subcase = {
+  readonly name: string;
+  readonly kind: 'train' | 'sample';
+  readonly length: number;
+  readonly batch: number;
+};
+
+const subcases: readonly Subcase[] = [
+  { name: 'train-t64', kind: 'train', length: 64, batch: 16 },
+  { name: 'train-t256', kind: 'train', length: 256, batch: 16 },
+  { name: 'train-t64-b64', kind: 'train', length: 64, batch: 64 },
+  { name: 'sample-b1', kind: 'sample', length: 64, batch: 1 },
+  { name: 'sample-b16', kind: 'sample', length: 64, batch: 16 },
+  { name: 'sample-b64', kind: 'sample', length: 64, batch: 64 },
+];
 
 /** Greedy (temperature 0) or temperature sampling over a DecodingSessionV1; returns tokens/s. */
 function sampleTokensPerSecond(decoder: DecoderV1, rows: number, temperature: number, seed: number): number {
@@ -31,11 +43,7 @@ function sampleTokensPerSecond(decoder: DecoderV1, rows: number, temperature: nu
   const start = performance.now();
   for (let step = 0; step < newTokens; step++) {
     const logits = session.doNextLogits();
-    const chosen = tf.tidy(() => {
-      if (temperature === 0) return tf.argMax(logits, 1);
-      const probs = tf.softmax(tf.div(logits, temperature));
-      return probs;
-    });
+    const chosen = tf.tidy(() => (temperature === 0 ? tf.argMax(logits, 1) : tf.softmax(tf.div(logits, temperature))));
     const values = chosen.dataSync();
     const tokens: number[] = [];
     if (temperature === 0) tokens.push(...Array.from(values));
@@ -62,45 +70,27 @@ function sampleTokensPerSecond(decoder: DecoderV1, rows: number, temperature: nu
   return (rows * newTokens) / seconds;
 }
 
-function torchBaseline(log: (line: string) => void): Record<string, number> | undefined {
-  if (!existsSync(python)) return undefined;
-  try {
-    execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
-  } catch {
-    log(`  ${python} has no torch: install Debian's python3-torch and libopenblas0-pthread for the baseline`);
-    return undefined;
-  }
-  try {
-    const out = execFileSync(python, [script], { encoding: 'utf8' });
-    return JSON.parse(out.trim().split('\n').pop() as string) as Record<string, number>;
-  } catch (error) {
-    log(`  PyTorch baseline failed: ${String((error as Error).message ?? error).slice(0, 300)}`);
-    return undefined;
-  }
-}
-
-type Measured = {
-  trainStepMs: number;
-  samplingTokensPerSecBatch1: number;
-  samplingTokensPerSec: number;
-  samplingTemperatureTokensPerSec: number;
-};
-
-function measureOurs(log: (line: string) => void): Measured {
-  const policy = createTransformerPolicy(reference);
-  const prompts: number[][] = [];
-  const responses: number[][] = [];
+/** A seeded batch of `batch` rows of `length` tokens: an 8-token prompt, the rest response. */
+function trainBatch(batch: number, length: number): { prompts: number[][]; responses: number[][] } {
   let seed = 7;
   const token = () => {
     seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
     return seed % reference.vocabSize;
   };
+  const prompts: number[][] = [];
+  const responses: number[][] = [];
   for (let b = 0; b < batch; b++) {
     prompts.push([1, ...Array.from({ length: promptLength - 1 }, token)]);
-    responses.push(Array.from({ length: reference.maxSequenceLength - promptLength }, token));
+    responses.push(Array.from({ length: length - promptLength }, token));
   }
+  return { prompts, responses };
+}
+
+/** Median ms of `steps` Adam steps (after `warmup`) of the summed response log-likelihood. */
+function trainStepMs(policy: TransformerPolicy, batch: number, length: number, warmup: number, steps: number) {
+  const { prompts, responses } = trainBatch(batch, length);
   const optimizer = tf.train.adam(1e-3);
-  const trainStep = () => {
+  const step = () => {
     const start = performance.now();
     const cost = optimizer.minimize(
       () => tf.neg(tf.mean(policy.doForward({ prompts, responses }).logps)) as tf.Scalar,
@@ -111,78 +101,151 @@ function measureOurs(log: (line: string) => void): Measured {
     cost?.dispose();
     return performance.now() - start;
   };
-  for (let i = 0; i < 3; i++) trainStep();
-  const times = Array.from({ length: 7 }, trainStep);
-  log(`  train steps (ms): ${times.map((t) => t.toFixed(0)).join(' ')}`);
-  sampleTokensPerSecond(policy, 1, 0, 1);
-  const measured = {
-    trainStepMs: median(times),
-    samplingTokensPerSecBatch1: median([0, 1, 2].map((s) => sampleTokensPerSecond(policy, 1, 0, s))),
-    samplingTokensPerSec: median([0, 1, 2].map((s) => sampleTokensPerSecond(policy, batch, 0, s))),
-    samplingTemperatureTokensPerSec: sampleTokensPerSecond(policy, batch, 1, 3),
-  };
+  for (let i = 0; i < warmup; i++) step();
+  const times = Array.from({ length: steps }, step);
   optimizer.dispose();
-  policy.dispose();
-  return measured;
+  return median(times);
 }
 
-const rounds = 2;
+function torchAvailable(log: (line: string) => void): boolean {
+  if (!existsSync(python)) {
+    log(`  ${python} not found: the PyTorch baseline is skipped`);
+    return false;
+  }
+  try {
+    execFileSync(python, ['-c', 'import torch'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    log(`  ${python} has no torch: install Debian's python3-torch and libopenblas0-pthread for the baseline`);
+    return false;
+  }
+}
+
+function torchRound(cases: readonly string[], steps: number, log: (line: string) => void) {
+  try {
+    const out = execFileSync(python, [script, '--cases', cases.join(','), '--steps', String(steps)], {
+      encoding: 'utf8',
+      env: { ...process.env, OPENBLAS_NUM_THREADS: openblasThreads, OMP_NUM_THREADS: '1' },
+    });
+    return JSON.parse(out.trim().split('\n').pop() as string) as Record<string, number | string>;
+  } catch (error) {
+    log(`  PyTorch baseline failed: ${String((error as Error).message ?? error).slice(0, 300)}`);
+    return undefined;
+  }
+}
 
 export const transformerBench: BenchCase = {
   name: 'transformer',
-  description:
-    'reference transformer (vocab 256, d 128, 2 layers, 4 heads, T 64): Adam train step at batch 16, KV-cached sampling at batch 1 and 16, vs PyTorch CPU (alternating rounds, best round of each side, because the machine is shared)',
-  async run({ log }) {
-    const ours: Measured[] = [];
-    const torchRounds: Record<string, number>[] = [];
-    for (let round = 0; round < rounds; round++) {
-      ours.push(measureOurs(log));
-      const torch = torchBaseline(log);
-      if (!torch) break;
-      log(`  PyTorch round ${round + 1}: ${JSON.stringify(torch)}`);
-      torchRounds.push(torch);
+  description: `reference transformer (vocab 256, d 128, 2 layers, 4 heads): Adam train step (T 64 and 256, batch 16; T 64 batch 64) and greedy sampling of ${newTokens} tokens (batch 1, 16, 64) vs PyTorch 1.13 + OpenBLAS (OPENBLAS_NUM_THREADS=${openblasThreads}, torch threads 1) with a KV cache and without; medians and ranges of interleaved rounds`,
+  async run({ log, rounds = 5, quick = false, subcases: wanted = [] }) {
+    const unknown = wanted.filter((name) => !subcases.some((s) => s.name === name));
+    if (unknown.length > 0) {
+      throw new Error(
+        `unknown transformer sub-case(s) ${unknown.join(', ')}: ${subcases.map((s) => s.name).join(', ')}`,
+      );
     }
-    const best = (values: number[], lowerIsBetter: boolean) =>
-      lowerIsBetter ? Math.min(...values) : Math.max(...values);
-    const trainStepMs = best(
-      ours.map((m) => m.trainStepMs),
-      true,
-    );
-    const samplingTokensPerSec = best(
-      ours.map((m) => m.samplingTokensPerSec),
-      false,
-    );
-    const samplingTokensPerSecBatch1 = best(
-      ours.map((m) => m.samplingTokensPerSecBatch1),
-      false,
-    );
-    const torchValue = (key: string, lowerIsBetter: boolean) =>
-      torchRounds.length === 0
-        ? null
-        : best(
-            torchRounds.map((t) => t[key] as number),
-            lowerIsBetter,
-          );
-    const torchTrainStepMs = torchValue('trainStepMs', true);
-    const torchSamplingTokensPerSec = torchValue('samplingTokensPerSec', false);
-    const torchSamplingTokensPerSecBatch1 = torchValue('samplingTokensPerSecBatch1', false);
-    return {
-      trainStepMs,
-      torchTrainStepMs,
-      trainStepRatioVsTorch: torchTrainStepMs === null ? null : torchTrainStepMs / trainStepMs,
-      samplingTokensPerSec,
-      samplingTokensPerSecBatch1,
-      samplingTemperatureTokensPerSec: best(
-        ours.map((m) => m.samplingTemperatureTokensPerSec),
-        false,
-      ),
-      torchSamplingTokensPerSec,
-      torchSamplingTokensPerSecBatch1,
-      samplingRatioVsTorch:
-        torchSamplingTokensPerSec === null ? null : samplingTokensPerSec / torchSamplingTokensPerSec,
-      samplingRatioVsTorchBatch1:
-        torchSamplingTokensPerSecBatch1 === null ? null : samplingTokensPerSecBatch1 / torchSamplingTokensPerSecBatch1,
-      sampledNewTokens: newTokens,
+    const selected = wanted.length > 0 ? subcases.filter((s) => wanted.includes(s.name)) : subcases;
+    const policies = new Map<number, TransformerPolicy>();
+    const policyFor = (length: number) => {
+      let policy = policies.get(length);
+      if (!policy) {
+        policy = createTransformerPolicy({ ...reference, maxSequenceLength: length });
+        policies.set(length, policy);
+      }
+      return policy;
     };
+    const torchCases = selected.map((s) => s.name);
+    // The no-cache PyTorch figure, for comparison with the figure the bench used to report.
+    for (const s of selected) if (s.kind === 'sample' && s.batch <= 16) torchCases.push(`naive-b${s.batch}`);
+    const withTorch = torchAvailable(log);
+    const ours = new Map<string, number[]>();
+    const torch = new Map<string, number[]>();
+    const ratios = new Map<string, number[]>();
+    const push = (map: Map<string, number[]>, key: string, value: number) => {
+      map.set(key, [...(map.get(key) ?? []), value]);
+    };
+    const steps = quick ? 3 : 5;
+    let torchInfo: Record<string, number | string> | undefined;
+    for (let round = 0; round < rounds; round++) {
+      const line: string[] = [];
+      for (const s of selected) {
+        const policy = policyFor(s.length);
+        const value =
+          s.kind === 'train'
+            ? trainStepMs(policy, s.batch, s.length, 1, s.length > 64 || s.batch > 16 ? Math.max(2, steps - 2) : steps)
+            : Math.max(sampleTokensPerSecond(policy, s.batch, 0, 1), sampleTokensPerSecond(policy, s.batch, 0, 2));
+        push(ours, s.name, value);
+        line.push(`${s.name} ${value.toFixed(s.kind === 'train' ? 1 : 0)}`);
+      }
+      log(`  round ${round + 1} ours:    ${line.join(', ')}`);
+      if (!withTorch) continue;
+      const theirs = torchRound(torchCases, steps, log);
+      if (!theirs) continue;
+      torchInfo = theirs;
+      log(`  round ${round + 1} PyTorch: ${torchCases.map((c) => `${c} ${Number(theirs[c]).toFixed(1)}`).join(', ')}`);
+      for (const c of torchCases) push(torch, c, Number(theirs[c]));
+      for (const s of selected) {
+        const mine = ours.get(s.name)?.at(-1) as number;
+        const base = Number(theirs[s.name]);
+        push(ratios, s.name, s.kind === 'train' ? base / mine : mine / base);
+        const naive = theirs[`naive-b${s.batch}`];
+        if (s.kind === 'sample' && naive !== undefined) push(ratios, `naive-b${s.batch}`, mine / Number(naive));
+      }
+    }
+    const keys: Record<string, string> = {
+      'train-t64': 'trainStep',
+      'train-t256': 'trainStepT256',
+      'train-t64-b64': 'trainStepBatch64',
+      'sample-b1': 'samplingBatch1',
+      'sample-b16': 'sampling',
+      'sample-b64': 'samplingBatch64',
+    };
+    const result: Record<string, number | string | null> = {
+      torchVersion: torchInfo ? String(torchInfo.torchVersion) : null,
+      torchBlas: torchInfo ? String(torchInfo.blas) : null,
+      torchOpenblasThreads: openblasThreads,
+    };
+    const ratioKey: Record<string, string> = {
+      'train-t64': 'trainStepRatioVsTorch',
+      'train-t256': 'trainStepRatioVsTorchT256',
+      'train-t64-b64': 'trainStepRatioVsTorchBatch64',
+      'sample-b1': 'samplingRatioVsTorchKvCacheBatch1',
+      'sample-b16': 'samplingRatioVsTorchKvCache',
+      'sample-b64': 'samplingRatioVsTorchKvCacheBatch64',
+      'naive-b1': 'samplingRatioVsTorchNoCacheBatch1',
+      'naive-b16': 'samplingRatioVsTorchNoCache',
+    };
+    for (const s of selected) {
+      const base = keys[s.name] as string;
+      const unit = s.kind === 'train' ? 'Ms' : 'TokensPerSec';
+      Object.assign(result, spreadFields(`${base}${unit}`, ours.get(s.name) ?? []));
+      Object.assign(
+        result,
+        spreadFields(`torch${base[0]?.toUpperCase()}${base.slice(1)}${unit}`, torch.get(s.name) ?? []),
+      );
+      // Throughput per sequence: sequences per second for a train step, tokens per second per row when sampling.
+      const perSequence = (ours.get(s.name) ?? []).map((v) =>
+        s.kind === 'train' ? (1000 * s.batch) / v : v / s.batch,
+      );
+      Object.assign(
+        result,
+        spreadFields(`${base}${s.kind === 'train' ? 'SequencesPerSec' : 'TokensPerSecPerSequence'}`, perSequence),
+      );
+      Object.assign(result, spreadFields(ratioKey[s.name] as string, ratios.get(s.name) ?? []));
+      if (s.kind === 'sample' && s.batch <= 16) {
+        const naive = `naive-b${s.batch}`;
+        Object.assign(
+          result,
+          spreadFields(`torchNoCache${s.batch === 1 ? 'Batch1' : ''}TokensPerSec`, torch.get(naive) ?? []),
+        );
+        Object.assign(result, spreadFields(ratioKey[naive] as string, ratios.get(naive) ?? []));
+      }
+      log(
+        `  ${s.name}: ours ${formatSpread(ours.get(s.name) ?? [], 1)}, PyTorch ${formatSpread(torch.get(s.name) ?? [], 1)}, ratio ${formatSpread(ratios.get(s.name) ?? [], 3)}`,
+      );
+    }
+    result.sampledNewTokens = newTokens;
+    for (const policy of policies.values()) policy.dispose();
+    return result;
   },
 };
