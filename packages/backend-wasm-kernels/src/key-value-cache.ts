@@ -1,0 +1,184 @@
+import { PrefplayError } from '@prefplay/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { checkAttentionShape } from './causal-attention-kernel.js';
+import type { KernelInstance } from './kernel-instance.js';
+import { defineKernel, numberAttr, runKernel } from './kernel-registry.js';
+
+const file = 'packages/backend-wasm-kernels/src/key-value-cache.ts';
+
+/**
+ * Writes the new rows' keys and values from `qkv` into the preallocated cache at positions
+ * `past…past + queryLength − 1` (in place), then attends each new query to the cached keys
+ * `keyStart[b] ≤ j ≤ past + i`. Returns `[batch·queryLength, d]`.
+ */
+export const cachedAttentionKernel = defineKernel('PrefplayCachedAttention', (instance, inputs, attrs) => {
+  const qkv = inputs.qkv as tf.TensorInfo;
+  const keys = inputs.keys as tf.TensorInfo;
+  const values = inputs.values as tf.TensorInfo;
+  const keyStart = inputs.keyStart as tf.TensorInfo | undefined;
+  const batch = numberAttr(attrs, 'batch');
+  const queryLength = numberAttr(attrs, 'queryLength');
+  const heads = numberAttr(attrs, 'heads');
+  const past = numberAttr(attrs, 'past');
+  const capacity = keys.shape[1] as number;
+  const width = (qkv.shape[1] as number) / 3;
+  const headSize = width / heads;
+  const e = instance.exports;
+  const q = instance.offset(qkv);
+  const rs = 3 * width;
+  const k = instance.offset(keys);
+  const v = instance.offset(values);
+  e.copy_rows(
+    batch,
+    queryLength,
+    width,
+    q + 4 * width,
+    rs,
+    queryLength * rs,
+    k + 4 * past * width,
+    width,
+    capacity * width,
+  );
+  e.copy_rows(
+    batch,
+    queryLength,
+    width,
+    q + 8 * width,
+    rs,
+    queryLength * rs,
+    v + 4 * past * width,
+    width,
+    capacity * width,
+  );
+  const total = past + queryLength;
+  const out = instance.output([batch * queryLength, width]);
+  const scratch = instance.scratch(e.attention_forward_scratch_floats(queryLength, total, headSize));
+  e.attention_forward(
+    batch,
+    heads,
+    queryLength,
+    total,
+    headSize,
+    past,
+    q,
+    rs,
+    queryLength * rs,
+    k,
+    width,
+    capacity * width,
+    v,
+    width,
+    capacity * width,
+    out.offset,
+    width,
+    queryLength * width,
+    keyStart ? instance.offset(keyStart) : 0,
+    1 / Math.sqrt(headSize),
+    0,
+    scratch,
+  );
+  return out.info;
+});
+
+/** Preallocated keys and values of one attention layer, `[batch, capacity, d]` each, filled in place. */
+export type LayerKeyValueCache = { readonly keys: tf.Tensor3D; readonly values: tf.Tensor3D };
+
+/**
+ * Key/value caches of every layer of a decoder for one decoding session: allocated once at full
+ * capacity, written in place as tokens arrive (never concatenated), read by `attend`.
+ */
+export type KeyValueCache = {
+  readonly batch: number;
+  readonly capacity: number;
+  readonly width: number;
+  readonly layers: readonly LayerKeyValueCache[];
+  /** Positions already written (the same for every layer once a step is done). */
+  readonly length: number;
+  /**
+   * Attention of the new queries in `qkv` (`[batch·queryLength, 3·d]`) over the cache of `layer`
+   * after writing their keys and values at `length…`. Not differentiable (decoding only).
+   */
+  attend(
+    layer: number,
+    qkv: tf.Tensor2D,
+    options: { readonly queryLength: number; readonly numHeads: number },
+  ): tf.Tensor2D;
+  /** Marks `queryLength` more positions as written (call once per step, after the last layer). */
+  advance(queryLength: number): void;
+  dispose(): void;
+};
+
+export type KeyValueCacheOptions = {
+  readonly batch: number;
+  readonly capacity: number;
+  readonly width: number;
+  readonly numLayers: number;
+  /** Per batch row, the first position a query may attend to (left padding); default 0. */
+  readonly keyStart?: readonly number[];
+};
+
+export function createKeyValueCacheFactory(_instance: KernelInstance) {
+  return (options: KeyValueCacheOptions): KeyValueCache => {
+    const { batch, capacity, width, numLayers } = options;
+    const layers: LayerKeyValueCache[] = Array.from({ length: numLayers }, () => ({
+      keys: tf.zeros([batch, capacity, width]) as tf.Tensor3D,
+      values: tf.zeros([batch, capacity, width]) as tf.Tensor3D,
+    }));
+    const start = options.keyStart;
+    const keyStart = start?.some((s) => s > 0) ? tf.tensor1d(Int32Array.from(start), 'int32') : undefined;
+    let length = 0;
+    let disposed = false;
+    const ensureOpen = () => {
+      if (disposed) {
+        throw new PrefplayError({
+          code: 'invalid-input',
+          problem: 'this key/value cache was disposed',
+          where: { file },
+          hint: 'Create a new cache for a new decoding session',
+        });
+      }
+    };
+    return {
+      batch,
+      capacity,
+      width,
+      layers,
+      get length() {
+        return length;
+      },
+      attend(layer, qkv, { queryLength, numHeads }) {
+        ensureOpen();
+        checkAttentionShape(qkv, batch, queryLength, numHeads);
+        const cache = layers[layer];
+        if (!cache || (qkv.shape[1] as number) !== 3 * width || length + queryLength > capacity) {
+          throw new PrefplayError({
+            code: 'invalid-input',
+            problem: cache
+              ? `key/value cache: ${length} + ${queryLength} positions exceed the capacity ${capacity}, or qkv is not [rows, ${3 * width}]`
+              : `key/value cache has no layer ${layer} (it has ${numLayers})`,
+            where: { file },
+            hint: 'Create the cache with the decoder width, its layer count and a capacity for the longest row',
+          });
+        }
+        const inputs: tf.NamedTensorMap = { qkv, keys: cache.keys, values: cache.values };
+        if (keyStart) inputs.keyStart = keyStart;
+        return runKernel(cachedAttentionKernel, inputs, {
+          batch,
+          queryLength,
+          heads: numHeads,
+          past: length,
+        })[0] as tf.Tensor2D;
+      },
+      advance(queryLength) {
+        ensureOpen();
+        length += queryLength;
+      },
+      dispose() {
+        if (disposed) return;
+        disposed = true;
+        for (const layer of layers) tf.dispose([layer.keys, layer.values]);
+        keyStart?.dispose();
+      },
+    };
+  };
+}
