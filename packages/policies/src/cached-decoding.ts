@@ -1,3 +1,4 @@
+import type { KeyValueCache } from '@prefplay/backend-wasm-kernels';
 import type { DecodingSessionV1, TokenIds } from '@prefplay/core';
 import { PrefplayError } from '@prefplay/core';
 import * as tf from '@tensorflow/tfjs-core';
@@ -34,18 +35,34 @@ export type CachedDecodingModel = {
     readonly batch: number;
     readonly queryLength: number;
     readonly mask: tf.Tensor4D | undefined;
+    /** The mask is plain causal attention (a full prefix without padding). */
+    readonly causal: boolean;
     readonly past: readonly LayerKeyValues[] | undefined;
     readonly logitRows: Int32Array;
     readonly keepKeyValues: boolean;
+    /** The session's preallocated cache, when `createCache` gave one: write this step's keys and values into it. */
+    readonly cache?: KeyValueCache | undefined;
   }): { readonly logits: tf.Tensor2D; readonly present: readonly LayerKeyValues[] };
+  /**
+   * A preallocated key/value cache for the session (the wasm kernels' decode-attention cache), or
+   * undefined to concatenate `past` every step. Called once per cached session; with a cache,
+   * `forward` gets `cache` (no `past`, no mask: the kernel masks by position and `padding`) and the
+   * session advances and disposes it.
+   */
+  createCache?(options: {
+    readonly batch: number;
+    readonly longest: number;
+    readonly padding: readonly number[];
+  }): KeyValueCache | undefined;
 };
 
 /**
  * Starts incremental decoding over left-padded prompts. Row `b` is padded with
  * `padding[b] = longest − length(b)` leading slots that no query attends to, and its positions
  * count from its first real token, so each row computes exactly what it would alone.
- * With `useCache` each layer's keys and values are kept and only new tokens are processed;
- * without, every `doNextLogits` recomputes the full prefix.
+ * With `useCache` each layer's keys and values are kept and only new tokens are processed (in the
+ * model's preallocated cache when it makes one, else concatenated every step); without, every
+ * `doNextLogits` recomputes the full prefix.
  */
 export function beginCachedDecoding(
   model: CachedDecodingModel,
@@ -87,12 +104,13 @@ export function beginCachedDecoding(
   // Left-padded token rows; pad slots hold token 0 and are masked out.
   const rows: number[][] = prompts.map((p, b) => [...new Array<number>(padding[b] as number).fill(0), ...p]);
   let length = longest;
+  const cache = useCache ? model.createCache?.({ batch, longest, padding }) : undefined;
   let past: LayerKeyValues[] | undefined;
   let processed = 0;
   let lastLogits: tf.Tensor2D | undefined;
   let disposed = false;
 
-  const run = (start: number, cache: LayerKeyValues[] | undefined) => {
+  const run = (start: number, layers: LayerKeyValues[] | undefined) => {
     const queryLength = length - start;
     const tokenIds = new Int32Array(batch * queryLength);
     const positionIds = new Int32Array(batch * queryLength);
@@ -106,6 +124,25 @@ export function beginCachedDecoding(
       }
       logitRows[b] = b * queryLength + queryLength - 1;
     }
+    if (cache) {
+      const logits = tf.tidy(
+        () =>
+          model.forward({
+            tokenIds,
+            positionIds,
+            batch,
+            queryLength,
+            mask: undefined,
+            causal: false,
+            past: undefined,
+            logitRows,
+            keepKeyValues: false,
+            cache,
+          }).logits,
+      );
+      cache.advance(queryLength);
+      return { logits, present: [] as LayerKeyValues[] };
+    }
     return tf.tidy(() => {
       const out = model.forward({
         tokenIds,
@@ -114,7 +151,8 @@ export function beginCachedDecoding(
         queryLength,
         // One new token per row with no padding may attend to every key: no mask needed.
         mask: queryLength === 1 && !padded ? undefined : paddedCausalMask(padding, start, queryLength),
-        past: cache,
+        causal: start === 0 && !padded && queryLength > 1,
+        past: layers,
         logitRows,
         keepKeyValues: useCache,
       });
@@ -181,6 +219,7 @@ export function beginCachedDecoding(
       if (disposed) return;
       disposed = true;
       if (past) for (const layer of past) tf.dispose([layer.keys, layer.values]);
+      cache?.dispose();
       lastLogits?.dispose();
       past = undefined;
       lastLogits = undefined;

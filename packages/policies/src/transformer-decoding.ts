@@ -1,3 +1,4 @@
+import { getWasmKernels } from '@prefplay/backend-wasm-kernels';
 import type { DecodingSessionV1, TokenIds } from '@prefplay/core';
 import { beginCachedDecoding } from './cached-decoding.js';
 import { type ResolvedTransformerConfig, type TransformerParams, transformerForward } from './transformer-model.js';
@@ -7,7 +8,9 @@ export { checkTokens } from './cached-decoding.js';
 /**
  * Starts incremental decoding of the built-in transformer over left-padded prompts (see
  * `beginCachedDecoding`): with `useCache` each layer's keys and values are kept and only new tokens
- * are processed; without, every `doNextLogits` recomputes the full prefix.
+ * are processed; without, every `doNextLogits` recomputes the full prefix. On the wasm backend the
+ * cache is preallocated for `maxSequenceLength` positions and written in place by the
+ * decode-attention kernel (no concatenation per token).
  */
 export function beginTransformerDecoding(
   params: TransformerParams,
@@ -18,6 +21,14 @@ export function beginTransformerDecoding(
     {
       vocabSize: config.vocabSize,
       maxSequenceLength: config.maxSequenceLength,
+      createCache: ({ batch, padding }) =>
+        getWasmKernels()?.createKeyValueCache({
+          batch,
+          capacity: config.maxSequenceLength,
+          width: config.dModel,
+          numLayers: config.numLayers,
+          keyStart: padding,
+        }),
       forward: (input) => transformerForward(params, config, input),
     },
     options,

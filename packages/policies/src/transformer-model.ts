@@ -1,10 +1,11 @@
+import { getWasmKernels, type KeyValueCache } from '@prefplay/backend-wasm-kernels';
 import { createRng } from '@prefplay/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { type LayerKeyValues, multiHeadAttention } from './layers/causal-attention.js';
+import { causalMask, type LayerKeyValues, multiHeadAttention } from './layers/causal-attention.js';
 import { embeddingLookup } from './layers/embedding-lookup.js';
 import { dense as denseLayer, fastMatMul } from './layers/fast-mat-mul.js';
-import { gelu, layerNorm } from './layers/layer-norm.js';
+import { layerNorm } from './layers/layer-norm.js';
 
 const integer = (min: number) => z.number().int().min(min);
 
@@ -135,11 +136,22 @@ export type TransformerForwardInput = {
   readonly queryLength: number;
   /**
    * Additive attention mask broadcastable to `[batch, heads, queryLength, keyLength]`; omit only
-   * when every query may attend to every key.
+   * when every query may attend to every key, or with `causal`.
    */
   readonly mask?: tf.Tensor4D | undefined;
+  /**
+   * Plain causal self-attention over the rows (no padding, no past): the wasm kernels need no mask
+   * for it; elsewhere a causal mask is built.
+   */
+  readonly causal?: boolean | undefined;
   /** Cached keys and values per layer (incremental decoding). */
   readonly past?: readonly LayerKeyValues[] | undefined;
+  /**
+   * A preallocated key/value cache of the wasm kernels (incremental decoding on the wasm backend):
+   * this call's keys and values are written into it in place and every query attends to the
+   * cached keys `keyStart[b] ≤ j ≤ cache.length + i`. The caller advances the cache afterwards.
+   */
+  readonly cache?: KeyValueCache | undefined;
   /** Rows of `[batch·queryLength]` to compute logits for (default: all). */
   readonly logitRows?: Int32Array | undefined;
   /** Return each layer's keys and values (for a cache); default false. */
@@ -161,46 +173,74 @@ function weight<T extends tf.Tensor>(params: TransformerParams, name: string): T
   return t as T;
 }
 
-function dense(x: tf.Tensor2D, params: TransformerParams, prefix: string): tf.Tensor2D {
-  return denseLayer(x, weight(params, `${prefix}.kernel`), weight(params, `${prefix}.bias`));
+function dense(
+  x: tf.Tensor2D,
+  params: TransformerParams,
+  prefix: string,
+  options: { readonly activation?: 'gelu'; readonly residual?: tf.Tensor2D } = {},
+): tf.Tensor2D {
+  return denseLayer(x, weight(params, `${prefix}.kernel`), weight(params, `${prefix}.bias`), options);
 }
 
 /**
  * The decoder on 2-D activations `[batch·queryLength, dModel]`: embeddings, pre-LayerNorm blocks
  * (causal multi-head attention, GELU MLP), final LayerNorm, output head. Differentiable; the
- * caller owns the outputs and runs it inside `tf.tidy` or a gradient scope.
+ * caller owns the outputs and runs it inside `tf.tidy` or a gradient scope. On the wasm backend the
+ * kernels of `@prefplay/backend-wasm-kernels` run the embeddings, fused dense layers (bias, GELU and
+ * residual in the product), LayerNorm, attention and the tied head; elsewhere plain tfjs ops.
  */
 export function transformerForward(
   params: TransformerParams,
   config: ResolvedTransformerConfig,
   input: TransformerForwardInput,
 ): TransformerForwardOutput {
-  const { batch, queryLength, mask, past } = input;
+  const { batch, queryLength, past, cache } = input;
+  const kernels = getWasmKernels();
+  const keep = input.keepKeyValues === true;
+  // The fallback builds the causal mask once for all layers; the kernel path needs none.
+  const mask = input.mask ?? (input.causal && (!kernels || keep || past) ? causalMask(queryLength) : undefined);
   const tokenEmbedding = weight<tf.Tensor2D>(params, 'tokenEmbedding');
-  let x = tf.add(
-    embeddingLookup(tokenEmbedding, input.tokenIds),
-    embeddingLookup(weight(params, 'positionEmbedding'), input.positionIds),
-  ) as tf.Tensor2D;
+  const positionEmbedding = weight<tf.Tensor2D>(params, 'positionEmbedding');
+  let x = kernels
+    ? kernels.embedding(tokenEmbedding, input.tokenIds, { table: positionEmbedding, ids: input.positionIds })
+    : (tf.add(
+        embeddingLookup(tokenEmbedding, input.tokenIds),
+        embeddingLookup(positionEmbedding, input.positionIds),
+      ) as tf.Tensor2D);
   const present: LayerKeyValues[] = [];
   for (let i = 0; i < config.numLayers; i++) {
     const p = `blocks.${i}`;
     const normed1 = layerNorm(x, weight(params, `${p}.norm1.gamma`), weight(params, `${p}.norm1.beta`));
     const qkv = dense(normed1, params, `${p}.attention.qkv`);
-    const attention = multiHeadAttention({ qkv, batch, queryLength, numHeads: config.numHeads, mask, past: past?.[i] });
-    if (input.keepKeyValues) present.push(attention.present);
-    x = tf.add(x, dense(attention.output, params, `${p}.attention.output`)) as tf.Tensor2D;
+    let attended: tf.Tensor2D;
+    if (cache && kernels) {
+      attended = cache.attend(i, qkv, { queryLength, numHeads: config.numHeads });
+    } else {
+      const attention = multiHeadAttention({
+        qkv,
+        batch,
+        queryLength,
+        numHeads: config.numHeads,
+        mask,
+        causal: input.causal === true && !past,
+        past: past?.[i],
+        keepKeyValues: keep,
+      });
+      if (keep && attention.present) present.push(attention.present);
+      attended = attention.output;
+    }
+    x = dense(attended, params, `${p}.attention.output`, { residual: x });
     const normed2 = layerNorm(x, weight(params, `${p}.norm2.gamma`), weight(params, `${p}.norm2.beta`));
-    const inner = gelu(dense(normed2, params, `${p}.mlp.input`)) as tf.Tensor2D;
-    x = tf.add(x, dense(inner, params, `${p}.mlp.output`)) as tf.Tensor2D;
+    const inner = dense(normed2, params, `${p}.mlp.input`, { activation: 'gelu' });
+    x = dense(inner, params, `${p}.mlp.output`, { residual: x });
   }
   const hidden = layerNorm(x, weight(params, 'finalNorm.gamma'), weight(params, 'finalNorm.beta'));
   const projected =
     input.logitRows && input.logitRows.length < batch * queryLength
       ? tf.gather(hidden, tf.tensor1d(input.logitRows, 'int32'))
       : hidden;
-  const headKernel = config.tiedEmbeddings
-    ? (tf.transpose(tokenEmbedding) as tf.Tensor2D)
-    : weight<tf.Tensor2D>(params, 'head.kernel');
-  const logits = fastMatMul(projected, headKernel);
+  const logits = config.tiedEmbeddings
+    ? fastMatMul(projected, tokenEmbedding, { transposeB: true })
+    : fastMatMul(projected, weight<tf.Tensor2D>(params, 'head.kernel'));
   return { hidden, logits, present };
 }

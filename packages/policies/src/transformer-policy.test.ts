@@ -1,3 +1,4 @@
+import { configureWasmKernels } from '@prefplay/backend-wasm-kernels';
 import type { PolicyStateV1 } from '@prefplay/core';
 import { PrefplayError } from '@prefplay/core';
 import { assertClose, assertNoLeaks, useTestBackend } from '@prefplay/testing';
@@ -449,5 +450,64 @@ describe('createTransformerPolicy decoding', () => {
     expect(() => session.doAppend([1, 2])).toThrow(/2 tokens for a batch of 1/);
     session.dispose();
     policy.dispose();
+  });
+});
+
+describe('createTransformerPolicy on the wasm kernels and on plain tfjs ops', () => {
+  // Odd sizes: head size 4 of 3 heads, width 12, vocab 13, rows of 21 tokens (T not a tile multiple).
+  const odd = { vocabSize: 13, dModel: 12, numLayers: 2, numHeads: 3, maxSequenceLength: 24, seed: 3, initStd: 0.4 };
+  const prompts = [[1, 5, 2], [1], [1, 12, 0, 7]];
+  const responses = [
+    [3, 3, 9, 11, 2, 6, 8, 1, 4, 4, 10, 12, 0, 5, 7, 2, 9, 3],
+    [6, 2],
+    [8, 8, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 0, 1, 2, 3],
+  ];
+  const run = (enabled: boolean) => {
+    configureWasmKernels({ enabled });
+    const policy = createTransformerPolicy(odd);
+    const variables = policy.trainableVariables() as tf.Variable[];
+    const out = tf.tidy(() => {
+      const forward = policy.doForward({ prompts, responses, outputs: { tokenLogps: true, hidden: true } });
+      const { grads } = tf.variableGrads(
+        () => tf.sum(policy.doForward({ prompts, responses }).logps) as tf.Scalar,
+        variables,
+      );
+      return {
+        logps: Array.from(forward.logps.dataSync()),
+        tokenLogps: Array.from((forward.tokenLogps as tf.Tensor).dataSync()),
+        hidden: Array.from((forward.hidden as tf.Tensor).dataSync()),
+        grads: variables.map((v) => Array.from((grads[v.name] as tf.Tensor).dataSync())),
+      };
+    });
+    const session = policy.doBeginDecoding({ prompts, useCache: true });
+    const logits: number[][] = [];
+    for (const tokens of [
+      [4, 5, 6],
+      [7, 8, 9],
+      [10, 11, 12],
+    ]) {
+      const next = session.doNextLogits();
+      logits.push(Array.from(next.dataSync()));
+      next.dispose();
+      session.doAppend(tokens);
+    }
+    session.dispose();
+    policy.dispose();
+    configureWasmKernels({});
+    return { ...out, logits };
+  };
+
+  it('gives the same log-probs, hidden states, gradients and decoding logits', () => {
+    const kernels = run(true);
+    const plain = run(false);
+    assertClose(kernels.logps, plain.logps, { atol: 1e-4, label: 'logps' });
+    assertClose(kernels.tokenLogps, plain.tokenLogps, { atol: 1e-5, label: 'tokenLogps' });
+    assertClose(kernels.hidden, plain.hidden, { atol: 1e-5, label: 'hidden' });
+    kernels.grads.forEach((g, i) => {
+      assertClose(g, plain.grads[i] as number[], { atol: 1e-4, rtol: 1e-3, label: `gradient ${i}` });
+    });
+    kernels.logits.forEach((l, i) => {
+      assertClose(l, plain.logits[i] as number[], { atol: 1e-5, label: `decoding step ${i}` });
+    });
   });
 });

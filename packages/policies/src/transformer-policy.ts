@@ -1,3 +1,4 @@
+import { getWasmKernels } from '@prefplay/backend-wasm-kernels';
 import type {
   DecoderV1,
   DecodingSessionV1,
@@ -9,7 +10,6 @@ import type {
 } from '@prefplay/core';
 import { PrefplayError, parseOptions } from '@prefplay/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { causalMask } from './layers/causal-attention.js';
 import { embeddingLookup } from './layers/embedding-lookup.js';
 import { beginTransformerDecoding, checkTokens } from './transformer-decoding.js';
 import {
@@ -48,6 +48,20 @@ export function createTransformerPolicy(config: TransformerConfig): TransformerP
   const parsed = parseOptions(transformerConfigSchema, config, { what: 'transformer policy config' });
   const resolved = resolveTransformerConfig(parsed);
   return buildPolicy(resolved, initialTransformerWeights(resolved), true);
+}
+
+/**
+ * `logSoftmax(logits)[r, targets[r]]` per row, 0 where the target is −1, from tfjs ops
+ * (logSoftmax's registered gradient avoids the slow Equal of logSumExp's max gradient).
+ */
+function targetLogSoftmax(logits: tf.Tensor2D, targets: Int32Array): tf.Tensor1D {
+  const [rows, vocab] = logits.shape;
+  const oneHot = new Float32Array(rows * vocab);
+  for (let r = 0; r < rows; r++) {
+    const t = targets[r] as number;
+    if (t >= 0) oneHot[r * vocab + t] = 1;
+  }
+  return tf.sum(tf.mul(tf.logSoftmax(logits), tf.tensor2d(oneHot, [rows, vocab])), 1) as tf.Tensor1D;
 }
 
 function toVariable(values: Float32Array, shape: readonly number[], trainable: boolean): tf.Variable {
@@ -146,8 +160,8 @@ function buildPolicy(
     const maxResponse = Math.max(1, ...responseLengths);
     const tokenIds = new Int32Array(batch * time);
     const positionIds = new Int32Array(batch * time);
-    // One-hot of each scored position's target token; all-zero rows are not scored.
-    const targets = new Float32Array(batch * time * config.vocabSize);
+    // Each scored position's target token; −1 for positions that are not scored.
+    const targets = new Int32Array(batch * time).fill(-1);
     const hiddenMask = new Float32Array(batch * time);
     const selectRows = new Int32Array(batch * maxResponse);
     const responseMask = new Float32Array(batch * maxResponse);
@@ -162,7 +176,7 @@ function buildPolicy(
       // Position t predicts token t + 1; response token j sits at prompt.length + j.
       for (let j = 0; j < response.length; j++) {
         const t = prompt.length - 1 + j;
-        targets[(base + t) * config.vocabSize + (response[j] as number)] = 1;
+        targets[base + t] = response[j] as number;
         hiddenMask[base + t + 1] = 1;
         selectRows[b * maxResponse + j] = base + t;
         responseMask[b * maxResponse + j] = 1;
@@ -176,11 +190,10 @@ function buildPolicy(
         positionIds,
         batch,
         queryLength: time,
-        mask: causalMask(time),
+        causal: true,
       });
-      const targetOneHot = tf.tensor2d(targets, [batch * time, config.vocabSize]);
-      // logSoftmax's registered gradient avoids the slow Equal of logSumExp's max gradient.
-      const flatLogps = tf.sum(tf.mul(tf.logSoftmax(logits), targetOneHot), 1);
+      const kernels = getWasmKernels();
+      const flatLogps = kernels ? kernels.tokenLogProbs(logits, targets) : targetLogSoftmax(logits, targets);
       const out: { -readonly [K in keyof PolicyForwardResultV1]: PolicyForwardResultV1[K] } = {
         logps: tf.sum(tf.reshape(flatLogps, [batch, time]), 1) as tf.Tensor1D,
         responseLengths,

@@ -1,3 +1,4 @@
+import { getWasmKernels } from '@prefplay/backend-wasm-kernels';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Keys and values of one layer, `[batch, heads, length, headSize]` each. */
@@ -36,21 +37,49 @@ function splitHeads(x: tf.Tensor2D, batch: number, length: number, numHeads: num
   return tf.transpose(tf.reshape(x, [batch, length, numHeads, headSize]), [0, 2, 1, 3]);
 }
 
-/**
- * Multi-head scaled dot-product attention from a fused `[batch·queryLength, 3·d]` projection
- * (queries, keys, values side by side). `past` holds earlier keys and values (a cache); the
- * returned `present` is past and new concatenated. Output is `[batch·queryLength, d]`.
- */
-export function multiHeadAttention(options: {
+/** Options of `multiHeadAttention`. */
+export type MultiHeadAttentionOptions = {
   readonly qkv: tf.Tensor2D;
   readonly batch: number;
   readonly queryLength: number;
   readonly numHeads: number;
-  /** Omit only when every query may see every key (e.g. one new token and no padding). */
+  /** Omit only when every query may see every key (e.g. one new token and no padding), or with `causal`. */
   readonly mask?: tf.Tensor4D | undefined;
+  /** The mask is exactly causal within this call's queries (no padding, no past). */
+  readonly causal?: boolean | undefined;
   readonly past?: LayerKeyValues | undefined;
-}): { output: tf.Tensor2D; present: LayerKeyValues } {
-  const { qkv, batch, queryLength, numHeads, mask, past } = options;
+  /** Return this layer's keys and values (default true). */
+  readonly keepKeyValues?: boolean | undefined;
+};
+
+/**
+ * Multi-head scaled dot-product attention from a fused `[batch·queryLength, 3·d]` projection
+ * (queries, keys, values side by side). `past` holds earlier keys and values (a cache); the
+ * returned `present` is past and new concatenated. Output is `[batch·queryLength, d]`.
+ *
+ * With `causal` (query i sees keys ≤ i, nothing else masked), no `past` and no `present` wanted,
+ * the wasm backend runs the fused causal-attention kernel of `@prefplay/backend-wasm-kernels` (no
+ * mask tensor, no score tensors, tiles above the diagonal skipped); elsewhere `mask` (or, when
+ * absent, a causal mask built here) is added to the scores.
+ */
+export function multiHeadAttention(
+  options: MultiHeadAttentionOptions & { readonly keepKeyValues?: true | undefined },
+): { output: tf.Tensor2D; present: LayerKeyValues };
+export function multiHeadAttention(options: MultiHeadAttentionOptions): {
+  output: tf.Tensor2D;
+  present: LayerKeyValues | undefined;
+};
+export function multiHeadAttention(options: MultiHeadAttentionOptions): {
+  output: tf.Tensor2D;
+  present: LayerKeyValues | undefined;
+} {
+  const { qkv, batch, queryLength, numHeads, past, causal } = options;
+  const keep = options.keepKeyValues ?? true;
+  const kernels = causal && !past && !keep ? getWasmKernels() : undefined;
+  if (kernels) {
+    return { output: kernels.causalAttention(qkv, { batch, length: queryLength, numHeads }), present: undefined };
+  }
+  const mask = options.mask ?? (causal ? causalMask(queryLength) : undefined);
   const width = qkv.shape[1] / 3;
   const [q, k, v] = tf.split(qkv, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
   const queries = splitHeads(q, batch, queryLength, numHeads);
@@ -66,5 +95,5 @@ export function multiHeadAttention(options: {
   const weights = tf.softmax(scores);
   const attended = tf.matMul(weights, values);
   const merged = tf.reshape(tf.transpose(attended, [0, 2, 1, 3]), [batch * queryLength, width]) as tf.Tensor2D;
-  return { output: merged, present: { keys, values } };
+  return { output: merged, present: keep ? { keys, values } : undefined };
 }

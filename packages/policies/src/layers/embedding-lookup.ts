@@ -1,3 +1,4 @@
+import { getWasmKernels } from '@prefplay/backend-wasm-kernels';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Above this many one-hot entries (ids × rows) the forward pass uses `tf.gather` instead. */
@@ -10,9 +11,12 @@ const oneHotLimit = 1 << 22;
  * JavaScript (the wasm backend runs 2-D products on its fast kernel, while its `GatherV2` is slow);
  * for large ones `tf.gather`. Backward: a scatter-add of the incoming rows in JavaScript,
  * `O(ids · width)`, so no `UnsortedSegmentSum` kernel is needed (the wasm backend lacks it and
- * tfjs's gather gradient fails there). `ids` are plain integers in `[0, rows)`.
+ * tfjs's gather gradient fails there). `ids` are plain integers in `[0, rows)`. On the wasm backend
+ * both directions are kernels (a row gather and a scatter-add).
  */
 export function embeddingLookup(table: tf.Tensor2D, ids: ArrayLike<number>): tf.Tensor2D {
+  const kernels = getWasmKernels();
+  if (kernels) return kernels.embedding(table, ids instanceof Int32Array ? ids : Int32Array.from(ids));
   const [rows, width] = table.shape;
   const count = ids.length;
   const lookup = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {

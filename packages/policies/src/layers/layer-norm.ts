@@ -1,3 +1,4 @@
+import { getWasmKernels } from '@prefplay/backend-wasm-kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import { columnSum } from './column-sum.js';
 
@@ -5,9 +6,12 @@ import { columnSum } from './column-sum.js';
  * Layer normalisation over the last axis of a 2-D `[rows, width]` tensor, as one custom-gradient
  * op: the backward pass is the closed form
  * `dx = r·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂))` with `dx̂ = dy·γ`, `r = 1/√(var + ε)`, so only `x̂`
- * and `r` are kept for it instead of every intermediate of the composite.
+ * and `r` are kept for it instead of every intermediate of the composite. On the wasm backend it is
+ * one fused kernel each way (`@prefplay/backend-wasm-kernels`).
  */
 export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon = 1e-5): tf.Tensor2D {
+  const kernels = getWasmKernels();
+  if (kernels) return kernels.layerNorm(x, gamma, beta, epsilon);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, scale, shift, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
     const centred = tf.sub(input, tf.mean(input, 1, true));
@@ -38,9 +42,11 @@ const geluCubic = 0.044715;
  * `x·σ(2·√(2/π)·(x + 0.044715·x·x·x))` because the wasm backend's sigmoid is vectorised and its tanh
  * is not (about 10× slower). The cube is written `x·x·x` (faster than `pow` in tfjs); the backward
  * pass is the closed form `s + x·s·(1 − s)·2·√(2/π)·(1 + 3·0.044715·x²)` with `s` the sigmoid, so only
- * `x` and `s` are kept for it.
+ * `x` and `s` are kept for it. On the wasm backend it is one fused kernel each way.
  */
 export function gelu(x: tf.Tensor): tf.Tensor {
+  const kernels = getWasmKernels();
+  if (kernels) return kernels.gelu(x);
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
     const square = tf.mul(input, input);
