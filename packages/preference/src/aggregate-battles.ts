@@ -45,14 +45,24 @@ export function isBattleCounts(value: unknown): value is BattleCounts {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'battle-counts';
 }
 
+/** Above this many models the pair slots are kept in a map instead of an `n × n` table. */
+const denseSlotLimit = 2048;
+
 /**
- * Aggregates battles into per-pair win/tie counts in one pass. Models are sorted by name.
- * Throws a `PrefplayError` naming the battle index and field of the first malformed battle.
+ * Aggregates battles into per-pair win/tie counts. Models are sorted by name; pairs are in the order
+ * of their first battle. One pass over the battles interns the names and validates (throwing a
+ * `PrefplayError` naming the battle index and field of the first malformed battle); the counting
+ * pass then works on integer ids only.
  */
 export function aggregateBattles(battles: readonly Battle[]): BattleCounts {
+  const count = battles.length;
   const index = new Map<string, number>();
-  const names: string[] = [];
-  for (let k = 0; k < battles.length; k++) {
+  const seen: string[] = [];
+  const first = new Int32Array(count);
+  const second = new Int32Array(count);
+  // 0: modelA won, 1: modelB won, 2: tie
+  const outcome = new Uint8Array(count);
+  for (let k = 0; k < count; k++) {
     const battle = battles[k] as Battle;
     const { modelA, modelB, winner } = battle;
     if (typeof modelA !== 'string' || modelA.length === 0) {
@@ -62,40 +72,55 @@ export function aggregateBattles(battles: readonly Battle[]): BattleCounts {
       throw invalidBattle(k, 'modelB', `modelB must be a non-empty string, got ${JSON.stringify(modelB)}`);
     }
     if (modelA === modelB) throw invalidBattle(k, 'modelB', `a model cannot battle itself ("${modelA}")`);
-    if (winner !== 'model_a' && winner !== 'model_b' && winner !== 'tie' && winner !== 'tie (bothbad)') {
-      throw invalidBattle(k, 'winner', `unknown winner ${JSON.stringify(winner)}`);
+    if (winner === 'model_a') outcome[k] = 0;
+    else if (winner === 'model_b') outcome[k] = 1;
+    else if (winner === 'tie' || winner === 'tie (bothbad)') outcome[k] = 2;
+    else throw invalidBattle(k, 'winner', `unknown winner ${JSON.stringify(winner)}`);
+    let a = index.get(modelA);
+    if (a === undefined) {
+      a = seen.length;
+      index.set(modelA, a);
+      seen.push(modelA);
     }
-    if (!index.has(modelA)) {
-      index.set(modelA, -1);
-      names.push(modelA);
+    let b = index.get(modelB);
+    if (b === undefined) {
+      b = seen.length;
+      index.set(modelB, b);
+      seen.push(modelB);
     }
-    if (!index.has(modelB)) {
-      index.set(modelB, -1);
-      names.push(modelB);
-    }
+    first[k] = a;
+    second[k] = b;
   }
-  names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  names.forEach((name, i) => {
-    index.set(name, i);
+  const n = seen.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => {
+    const a = seen[x] as string;
+    const b = seen[y] as string;
+    return a < b ? -1 : a > b ? 1 : 0;
   });
-  const n = names.length;
-  const slot = new Map<number, number>();
+  const rank = new Int32Array(n);
+  order.forEach((seenIndex, sorted) => {
+    rank[seenIndex] = sorted;
+  });
+  const names = order.map((i) => seen[i] as string);
+  const dense = n <= denseSlotLimit ? new Int32Array(n * n).fill(-1) : undefined;
+  const sparse = dense ? undefined : new Map<number, number>();
   const pairI: number[] = [];
   const pairJ: number[] = [];
   const winsI: number[] = [];
   const winsJ: number[] = [];
   const ties: number[] = [];
   const battlesPerModel = new Float64Array(n);
-  for (const { modelA, modelB, winner } of battles) {
-    const a = index.get(modelA) as number;
-    const b = index.get(modelB) as number;
+  for (let k = 0; k < count; k++) {
+    const a = rank[first[k] as number] as number;
+    const b = rank[second[k] as number] as number;
     const lo = Math.min(a, b);
     const hi = Math.max(a, b);
     const key = lo * n + hi;
-    let s = slot.get(key);
-    if (s === undefined) {
+    let s = dense ? (dense[key] as number) : (sparse?.get(key) ?? -1);
+    if (s < 0) {
       s = pairI.length;
-      slot.set(key, s);
+      if (dense) dense[key] = s;
+      else sparse?.set(key, s);
       pairI.push(lo);
       pairJ.push(hi);
       winsI.push(0);
@@ -104,14 +129,11 @@ export function aggregateBattles(battles: readonly Battle[]): BattleCounts {
     }
     battlesPerModel[a] = (battlesPerModel[a] as number) + 1;
     battlesPerModel[b] = (battlesPerModel[b] as number) + 1;
-    if (winner === 'model_a' || winner === 'model_b') {
-      const aWon = winner === 'model_a';
-      // the winner is the lower index exactly when (a is lower) equals (a won)
-      if ((a === lo) === aWon) winsI[s] = (winsI[s] as number) + 1;
-      else winsJ[s] = (winsJ[s] as number) + 1;
-    } else {
-      ties[s] = (ties[s] as number) + 1;
-    }
+    const o = outcome[k] as number;
+    if (o === 2) ties[s] = (ties[s] as number) + 1;
+    // the winner is the lower index exactly when (a is lower) equals (a won)
+    else if ((a === lo) === (o === 0)) winsI[s] = (winsI[s] as number) + 1;
+    else winsJ[s] = (winsJ[s] as number) + 1;
   }
   return {
     kind: 'battle-counts',
@@ -122,7 +144,7 @@ export function aggregateBattles(battles: readonly Battle[]): BattleCounts {
     winsJ: Float64Array.from(winsJ),
     ties: Float64Array.from(ties),
     battlesPerModel,
-    totalBattles: battles.length,
+    totalBattles: count,
   };
 }
 

@@ -63,6 +63,39 @@ function stronglyConnected(n: number, out: readonly number[][]): { component: In
 }
 
 /**
+ * Fast sufficient condition for existence, by union-find: the pairs where each side won (or tied) at
+ * least once connect all models. Each such pair is an edge both ways, so the graph is then strongly
+ * connected. (Arena-style data nearly always passes; otherwise the full check below runs.)
+ */
+function everyPairTwoWayConnected(counts: BattleCounts): boolean {
+  const n = counts.models.length;
+  const parent = new Int32Array(n);
+  for (let i = 0; i < n; i++) parent[i] = i;
+  const root = (x: number): number => {
+    let r = x;
+    while (parent[r] !== r) r = parent[r] as number;
+    while (parent[x] !== r) {
+      const up = parent[x] as number;
+      parent[x] = r;
+      x = up;
+    }
+    return r;
+  };
+  let components = n;
+  for (let k = 0; k < counts.pairI.length; k++) {
+    const t = counts.ties[k] as number;
+    if (!((counts.winsI[k] as number) > 0 || t > 0) || !((counts.winsJ[k] as number) > 0 || t > 0)) continue;
+    const a = root(counts.pairI[k] as number);
+    const b = root(counts.pairJ[k] as number);
+    if (a !== b) {
+      parent[a] = b;
+      components--;
+    }
+  }
+  return components === 1;
+}
+
+/**
  * Throws a `PrefplayError` (code `numerical`) naming the models responsible when the unpenalised
  * Bradley-Terry maximum-likelihood estimate does not exist. It exists exactly when the directed
  * graph "i won (or tied) at least once against j" is strongly connected (Zermelo 1929, Ford 1957).
@@ -70,6 +103,7 @@ function stronglyConnected(n: number, out: readonly number[][]): { component: In
 export function assertMleExists(counts: BattleCounts, what = 'Bradley-Terry fit'): void {
   const n = counts.models.length;
   if (n <= 1) return;
+  if (everyPairTwoWayConnected(counts)) return;
   const out: number[][] = Array.from({ length: n }, () => []);
   const undirected: number[][] = Array.from({ length: n }, () => []);
   for (let k = 0; k < counts.pairI.length; k++) {

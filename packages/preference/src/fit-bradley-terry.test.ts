@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { PrefplayError } from '@prefplay/core';
+import { createRng, PrefplayError } from '@prefplay/core';
 import { assertClose } from '@prefplay/testing';
 import { describe, expect, it } from 'vitest';
 import { aggregateBattles, type Battle } from './aggregate-battles.js';
-import { fitBradleyTerry } from './fit-bradley-terry.js';
+import { resampleCounts } from './bootstrap-bradley-terry.js';
+import { fitBradleyTerry, fitCounts } from './fit-bradley-terry.js';
 
 type Fixture = {
   games: [string, string, number, number][];
@@ -217,5 +218,40 @@ describe('fitBradleyTerry', () => {
     expect(() => fitBradleyTerry(repeat('a', 'b', 'tie', 3), { ties: 'davidson' })).toThrowError(
       /every battle is a tie/,
     );
+  });
+});
+
+describe('fitCounts warm-started from a fit (bootstrap refits)', () => {
+  const settings = (davidson: boolean, ridge: number) => ({ davidson, ridge, maxIterations: 100, tolerance: 1e-10 });
+  it.each([
+    [false, 0],
+    [false, 0.5],
+    [true, 0],
+  ])('reaches the cold-start Newton estimate on resamples (Davidson %s, ridge %s)', (davidson, ridge) => {
+    const counts = aggregateBattles(davidson ? tieBattles : baseball);
+    const core = settings(davidson, ridge);
+    const full = fitCounts(counts, core);
+    expect(full.factor?.size).toBe(counts.models.length + (davidson ? 1 : 0));
+    const rng = createRng(4);
+    for (let round = 0; round < 5; round++) {
+      const resampled = resampleCounts(counts, rng);
+      const warm = fitCounts(resampled, core, full);
+      const cold = fitCounts(resampled, core);
+      assertClose(Array.from(warm.theta), Array.from(cold.theta), { atol: 1e-8, rtol: 0 });
+      if (davidson) expect(Math.abs(warm.logNu - cold.logNu)).toBeLessThan(1e-8);
+      expect(Math.abs(warm.logLikelihood - cold.logLikelihood)).toBeLessThan(1e-7);
+    }
+  });
+
+  it('falls back to full Newton when the start is far from the answer', () => {
+    const counts = aggregateBattles(baseball);
+    const core = settings(false, 0);
+    // A start fitted to the reversed outcomes: the estimate's mirror image.
+    const reversed = aggregateBattles(
+      baseball.map((b) => ({ ...b, winner: b.winner === 'model_a' ? 'model_b' : 'model_a' })),
+    );
+    const far = fitCounts(reversed, core);
+    const warm = fitCounts(counts, core, far);
+    assertClose(Array.from(warm.theta), Array.from(fitCounts(counts, core).theta), { atol: 1e-8, rtol: 0 });
   });
 });

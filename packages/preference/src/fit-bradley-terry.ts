@@ -49,13 +49,13 @@ function sigmoid(x: number): number {
   return e / (1 + e);
 }
 
-/** Solves `A x = b` in place for a symmetric positive-definite `A` (row-major `m×m`) by Cholesky. */
-function choleskySolve(a: Float64Array, b: Float64Array, m: number): Float64Array | undefined {
+/** Cholesky factor of a symmetric positive-definite `m×m` matrix (lower triangle of `a`, in place). */
+function choleskyFactor(a: Float64Array, m: number): boolean {
   for (let j = 0; j < m; j++) {
     const rowJ = j * m;
     let d = a[rowJ + j] as number;
     for (let k = 0; k < j; k++) d -= (a[rowJ + k] as number) ** 2;
-    if (!(d > 0)) return undefined;
+    if (!(d > 0)) return false;
     const ljj = Math.sqrt(d);
     a[rowJ + j] = ljj;
     for (let i = j + 1; i < m; i++) {
@@ -65,19 +65,29 @@ function choleskySolve(a: Float64Array, b: Float64Array, m: number): Float64Arra
       a[rowI + j] = s / ljj;
     }
   }
+  return true;
+}
+
+/** Solves `L Lᵀ x = b` with the factor from `choleskyFactor`. */
+function choleskySolveFactored(l: Float64Array, b: Float64Array, m: number): Float64Array {
   const y = new Float64Array(m);
   for (let i = 0; i < m; i++) {
     let s = b[i] as number;
     const row = i * m;
-    for (let k = 0; k < i; k++) s -= (a[row + k] as number) * (y[k] as number);
-    y[i] = s / (a[row + i] as number);
+    for (let k = 0; k < i; k++) s -= (l[row + k] as number) * (y[k] as number);
+    y[i] = s / (l[row + i] as number);
   }
   for (let i = m - 1; i >= 0; i--) {
     let s = y[i] as number;
-    for (let k = i + 1; k < m; k++) s -= (a[k * m + i] as number) * (y[k] as number);
-    y[i] = s / (a[i * m + i] as number);
+    for (let k = i + 1; k < m; k++) s -= (l[k * m + i] as number) * (y[k] as number);
+    y[i] = s / (l[i * m + i] as number);
   }
   return y;
+}
+
+/** Solves `A x = b` for a symmetric positive-definite `A` (row-major `m×m`, overwritten) by Cholesky. */
+function choleskySolve(a: Float64Array, b: Float64Array, m: number): Float64Array | undefined {
+  return choleskyFactor(a, m) ? choleskySolveFactored(a, b, m) : undefined;
 }
 
 type CoreSettings = {
@@ -87,6 +97,9 @@ type CoreSettings = {
   readonly tolerance: number;
 };
 
+/** Cholesky factor of the Newton matrix (negative Hessian plus the `c·11ᵀ` of the null direction). */
+export type NewtonFactor = { readonly lower: Float64Array; readonly size: number };
+
 /** Zero-sum (or ridge-centred) estimate on counts, before any anchor shift. */
 export type CoreFit = {
   readonly theta: Float64Array;
@@ -94,6 +107,11 @@ export type CoreFit = {
   readonly logNu: number;
   readonly logLikelihood: number;
   readonly iterations: number;
+  /**
+   * The Newton matrix at this estimate, factorised on first use (undefined if singular). A refit
+   * warm-started from this fit (a bootstrap resample) iterates with it instead of refactorising.
+   */
+  readonly factor?: NewtonFactor | undefined;
 };
 
 /**
@@ -108,6 +126,7 @@ function evaluate(
   ridge: number,
   gradient?: Float64Array,
   negHessian?: Float64Array,
+  skipValue = false,
 ): { penalised: number; logLikelihood: number } {
   const n = counts.models.length;
   const m = withNu ? n + 1 : n;
@@ -128,7 +147,7 @@ function evaluate(
       const b = wj + t / 2;
       const w = a + b;
       if (w === 0) continue;
-      ll += a * logSigmoid(x) + b * logSigmoid(-x);
+      if (!skipValue) ll += a * logSigmoid(x) + b * logSigmoid(-x);
       if (gradient || negHessian) {
         const p = sigmoid(x);
         if (gradient) {
@@ -196,10 +215,82 @@ function evaluate(
   return { penalised: ll - (ridge / 2) * penalty, logLikelihood: ll };
 }
 
+/** Adds the mean θ-diagonal times `11ᵀ` to the θ block (removes the null direction `θ + c·1`). */
+function addNullDirection(negHessian: Float64Array, n: number, m: number): void {
+  let scale = 0;
+  for (let i = 0; i < n; i++) scale += negHessian[i * m + i] as number;
+  scale = scale > 0 ? scale / n : 1;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) negHessian[i * m + j] = (negHessian[i * m + j] as number) + scale;
+}
+
+/**
+ * Simplified Newton from a nearby start: `x ← x + F⁻¹·∇ℓ(x)` with the factor `F` of a neighbouring
+ * problem (the full data, for a bootstrap resample) kept fixed, so each step costs one gradient and
+ * two triangular solves instead of a Hessian and a factorisation. Converges to the same estimate (the
+ * fixed point is ∇ℓ = 0); returns undefined when the steps do not shrink fast, and the caller falls
+ * back to full Newton.
+ */
+function fixedMatrixNewton(
+  counts: BattleCounts,
+  settings: CoreSettings,
+  withNu: boolean,
+  theta: Float64Array,
+  logNu: number,
+  factor: NewtonFactor,
+): { theta: Float64Array; logNu: number; iterations: number } | undefined {
+  const n = counts.models.length;
+  const m = withNu ? n + 1 : n;
+  if (factor.size !== m) return undefined;
+  const x = Float64Array.from(theta);
+  let nu = logNu;
+  const gradient = new Float64Array(m);
+  let previous = Number.POSITIVE_INFINITY;
+  for (let iterations = 1; iterations <= settings.maxIterations; iterations++) {
+    evaluate(counts, x, nu, withNu, settings.ridge, gradient, undefined, true);
+    const step = choleskySolveFactored(factor.lower, gradient, m);
+    let maxStep = 0;
+    for (let i = 0; i < m; i++) maxStep = Math.max(maxStep, Math.abs(step[i] as number));
+    // Far from the start's estimate, or contracting slowly: leave it to Newton with line search.
+    if (!(maxStep < 0.5) || !(maxStep <= 0.5 * previous)) return undefined;
+    for (let i = 0; i < n; i++) x[i] = (x[i] as number) + (step[i] as number);
+    if (withNu) nu += step[n] as number;
+    if (maxStep < settings.tolerance) return { theta: x, logNu: nu, iterations };
+    previous = maxStep;
+  }
+  return undefined;
+}
+
+/** `fit` with its Newton factor computed on first read of `factor`. */
+function withLazyFactor(
+  fit: Omit<CoreFit, 'factor'>,
+  counts: BattleCounts,
+  settings: CoreSettings,
+  withNu: boolean,
+): CoreFit {
+  let factor: NewtonFactor | undefined | null = null;
+  return Object.defineProperty(fit, 'factor', {
+    enumerable: true,
+    get(): NewtonFactor | undefined {
+      if (factor === null) {
+        const n = counts.models.length;
+        const m = withNu ? n + 1 : n;
+        const matrix = new Float64Array(m * m);
+        evaluate(counts, fit.theta, fit.logNu, withNu, settings.ridge, new Float64Array(m), matrix, true);
+        addNullDirection(matrix, n, m);
+        factor = choleskyFactor(matrix, m) ? { lower: matrix, size: m } : undefined;
+      }
+      return factor;
+    },
+  }) as CoreFit;
+}
+
 /**
  * Newton's method with backtracking on the concave (penalised) log-likelihood. The null direction
  * `θ + c·1` is removed by adding `c·11ᵀ` to the θ block of the negative Hessian: the gradient is
- * orthogonal to `1`, so the step is too, and θ stays zero-sum from a zero-sum start.
+ * orthogonal to `1`, so the step is too, and θ stays zero-sum from a zero-sum start. Warm-started
+ * from a fit whose Newton factor is known, it first iterates with that factor (see
+ * `fixedMatrixNewton`), which is how bootstrap rounds avoid a factorisation per Newton step.
  */
 export function fitCounts(counts: BattleCounts, settings: CoreSettings, start?: CoreFit): CoreFit {
   const n = counts.models.length;
@@ -235,6 +326,24 @@ export function fitCounts(counts: BattleCounts, settings: CoreSettings, start?: 
     mean /= n;
     for (let i = 0; i < n; i++) theta[i] = (theta[i] as number) - mean;
     if (withNu && Number.isFinite(start.logNu)) logNu = start.logNu;
+    const factor = start.factor;
+    const quick = factor ? fixedMatrixNewton(counts, settings, withNu, theta, logNu, factor) : undefined;
+    if (quick?.theta.every(Number.isFinite)) {
+      // The log-likelihood is computed only if read (bootstrap rounds never read it).
+      let logLikelihood: number | undefined;
+      const fit = Object.defineProperty(
+        { theta: quick.theta, logNu: quick.logNu, iterations: quick.iterations },
+        'logLikelihood',
+        {
+          enumerable: true,
+          get() {
+            logLikelihood ??= evaluate(counts, quick.theta, quick.logNu, withNu, settings.ridge).logLikelihood;
+            return logLikelihood;
+          },
+        },
+      ) as Omit<CoreFit, 'factor'>;
+      return withLazyFactor(fit, counts, settings, withNu);
+    }
   }
   const gradient = new Float64Array(m);
   const negHessian = new Float64Array(m * m);
@@ -244,11 +353,7 @@ export function fitCounts(counts: BattleCounts, settings: CoreSettings, start?: 
   for (; iterations < settings.maxIterations; ) {
     iterations++;
     evaluate(counts, theta, logNu, withNu, settings.ridge, gradient, negHessian);
-    let scale = 0;
-    for (let i = 0; i < n; i++) scale += negHessian[i * m + i] as number;
-    scale = scale > 0 ? scale / n : 1;
-    for (let i = 0; i < n; i++)
-      for (let j = 0; j < n; j++) negHessian[i * m + j] = (negHessian[i * m + j] as number) + scale;
+    addNullDirection(negHessian, n, m);
     const step = choleskySolve(negHessian, gradient, m);
     if (!step) {
       throw new PrefplayError({
@@ -288,7 +393,7 @@ export function fitCounts(counts: BattleCounts, settings: CoreSettings, start?: 
       });
     }
   }
-  return { theta, logNu, logLikelihood: current.logLikelihood, iterations };
+  return withLazyFactor({ theta, logNu, logLikelihood: current.logLikelihood, iterations }, counts, settings, withNu);
 }
 
 /** Resolves an anchor to (index, θ value) or throws naming the unknown model. */
