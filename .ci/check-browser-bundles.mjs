@@ -9,6 +9,7 @@ const entries = [
   'evaluators',
   'samplers',
   'policies',
+  'backend-wasm-kernels',
   'openai',
   'synthetic',
   'trainers',

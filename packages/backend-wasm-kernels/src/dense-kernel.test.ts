@@ -55,7 +55,7 @@ describe('dense kernel', () => {
 
   it('fuses GELU: values and gradients of gelu(x·W + b)', () => {
     const { x, w, b, r, weights } = setup();
-    const ours = (a: tf.Tensor, k: tf.Tensor, c: tf.Tensor) =>
+    const ours = (a: tf.Tensor, k: tf.Tensor, c: tf.Tensor): tf.Tensor =>
       kernels.dense(a as tf.Tensor2D, k as tf.Tensor2D, c as tf.Tensor1D, { activation: 'gelu' });
     const reference = (a: tf.Tensor, k: tf.Tensor, c: tf.Tensor) => referenceGelu(tf.add(tf.matMul(a, k), c));
     assertClose(ours(x, w, b), reference(x, w, b), { atol: 1e-5 });
@@ -70,7 +70,7 @@ describe('dense kernel', () => {
 
   it('adds a residual and passes its gradient through', () => {
     const { x, w, b, r, weights } = setup();
-    const ours = (a: tf.Tensor, k: tf.Tensor, c: tf.Tensor, res: tf.Tensor) =>
+    const ours = (a: tf.Tensor, k: tf.Tensor, c: tf.Tensor, res: tf.Tensor): tf.Tensor =>
       kernels.dense(a as tf.Tensor2D, k as tf.Tensor2D, c as tf.Tensor1D, { residual: res as tf.Tensor2D });
     const reference = (a: tf.Tensor, k: tf.Tensor, c: tf.Tensor, res: tf.Tensor) =>
       tf.add(tf.add(tf.matMul(a, k), c), res);

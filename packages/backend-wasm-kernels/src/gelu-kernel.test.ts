@@ -15,7 +15,7 @@ beforeAll(async () => {
 describe('gelu kernel', () => {
   it('matches 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) and its tfjs gradient, including large |x|', () => {
     // 3·7 = 21 elements: the SIMD loop and the scalar tail; values from −15 to 15 exercise exp's range.
-    const x = tf.concat([tf.mul(randomTensor([19], 1), 3), tf.tensor1d([-15, 15])]).reshape([3, 7]);
+    const x = tf.reshape(tf.concat([tf.mul(randomTensor([19], 1), 3), tf.tensor1d([-15, 15])]), [3, 7]);
     const reference = (t: tf.Tensor) =>
       tf.mul(
         tf.mul(0.5, t),

@@ -10,6 +10,7 @@ import {
   decodeBase64,
   getWasmKernels,
   prepareWasmKernels,
+  type WasmKernelsOptions,
   wasmKernelsStatus,
 } from './wasm-kernels.js';
 
@@ -18,7 +19,7 @@ beforeAll(async () => {
 });
 
 const testSimd = process.env.PREFPLAY_TEST_WASM_SIMD;
-const defaults = testSimd === 'relaxed' || testSimd === 'auto' ? { simd: testSimd } : {};
+const defaults: WasmKernelsOptions = testSimd === 'relaxed' || testSimd === 'auto' ? { simd: testSimd } : {};
 afterEach(() => {
   configureWasmKernels(defaults);
 });
