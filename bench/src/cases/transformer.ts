@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createAdamOptimizer } from '@prefplay/backend-wasm-kernels';
+import { configureWasmKernels, createAdamOptimizer, wasmKernelsStatus } from '@prefplay/backend-wasm-kernels';
 import type { DecoderV1 } from '@prefplay/core';
 import { createTransformerPolicy, type TransformerPolicy } from '@prefplay/policies';
 import * as tf from '@tensorflow/tfjs-core';
@@ -167,6 +167,23 @@ export const transformerBench: BenchCase = {
       map.set(key, [...(map.get(key) ?? []), value]);
     };
     const steps = quick ? 3 : 5;
+    const kernels = wasmKernelsStatus();
+    // The relaxed-SIMD build is measured too where the engine runs it (Node 20 with
+    // --experimental-wasm-relaxed-simd, as `pnpm bench` starts it); the default is the plain build.
+    configureWasmKernels({ simd: 'relaxed' });
+    const relaxed = wasmKernelsStatus().available;
+    configureWasmKernels({});
+    log(
+      `  wasm kernels: ${kernels.available ? `${kernels.simd} SIMD build (default)` : `not used (${kernels.reason})`}${relaxed ? '; relaxed-SIMD build measured as a second row for the train step' : ''}`,
+    );
+    const trainMs = (s: Subcase) =>
+      trainStepMs(
+        policyFor(s.length),
+        s.batch,
+        s.length,
+        1,
+        s.length > 64 || s.batch > 16 ? Math.max(2, steps - 2) : steps,
+      );
     let torchInfo: Record<string, number | string> | undefined;
     for (let round = 0; round < rounds; round++) {
       const line: string[] = [];
@@ -174,10 +191,20 @@ export const transformerBench: BenchCase = {
         const policy = policyFor(s.length);
         const value =
           s.kind === 'train'
-            ? trainStepMs(policy, s.batch, s.length, 1, s.length > 64 || s.batch > 16 ? Math.max(2, steps - 2) : steps)
+            ? trainMs(s)
             : Math.max(sampleTokensPerSecond(policy, s.batch, 0, 1), sampleTokensPerSecond(policy, s.batch, 0, 2));
         push(ours, s.name, value);
         line.push(`${s.name} ${value.toFixed(s.kind === 'train' ? 1 : 0)}`);
+      }
+      if (relaxed) {
+        configureWasmKernels({ simd: 'relaxed' });
+        for (const s of selected) {
+          if (s.kind !== 'train') continue;
+          const value = trainMs(s);
+          push(ours, `${s.name}-relaxed`, value);
+          line.push(`${s.name} relaxed ${value.toFixed(1)}`);
+        }
+        configureWasmKernels({});
       }
       log(`  round ${round + 1} ours:    ${line.join(', ')}`);
       if (!withTorch) continue;
@@ -190,6 +217,10 @@ export const transformerBench: BenchCase = {
         const mine = ours.get(s.name)?.at(-1) as number;
         const base = Number(theirs[s.name]);
         push(ratios, s.name, s.kind === 'train' ? base / mine : mine / base);
+        const mineRelaxed = ours.get(`${s.name}-relaxed`)?.at(-1);
+        if (mineRelaxed !== undefined && s.kind === 'train') {
+          push(ratios, `${s.name}-relaxed`, base / mineRelaxed);
+        }
         const naive = theirs[`naive-b${s.batch}`];
         if (s.kind === 'sample' && naive !== undefined) push(ratios, `naive-b${s.batch}`, mine / Number(naive));
       }
@@ -203,6 +234,7 @@ export const transformerBench: BenchCase = {
       'sample-b64': 'samplingBatch64',
     };
     const result: Record<string, number | string | null> = {
+      wasmKernels: kernels.available ? kernels.simd : `off: ${kernels.reason}`,
       torchVersion: torchInfo ? String(torchInfo.torchVersion) : null,
       torchBlas: torchInfo ? String(torchInfo.blas) : null,
       torchOpenblasThreads: openblasThreads,
@@ -234,6 +266,13 @@ export const transformerBench: BenchCase = {
         spreadFields(`${base}${s.kind === 'train' ? 'SequencesPerSec' : 'TokensPerSecPerSequence'}`, perSequence),
       );
       Object.assign(result, spreadFields(ratioKey[s.name] as string, ratios.get(s.name) ?? []));
+      if (s.kind === 'train' && relaxed) {
+        Object.assign(result, spreadFields(`${base}RelaxedSimdMs`, ours.get(`${s.name}-relaxed`) ?? []));
+        Object.assign(result, spreadFields(`${ratioKey[s.name]}RelaxedSimd`, ratios.get(`${s.name}-relaxed`) ?? []));
+        log(
+          `  ${s.name} (relaxed SIMD): ours ${formatSpread(ours.get(`${s.name}-relaxed`) ?? [], 1)}, ratio ${formatSpread(ratios.get(`${s.name}-relaxed`) ?? [], 3)}`,
+        );
+      }
       if (s.kind === 'sample' && s.batch <= 16) {
         const naive = `naive-b${s.batch}`;
         Object.assign(

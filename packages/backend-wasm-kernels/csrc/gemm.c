@@ -76,11 +76,13 @@ void pack_b(int kc, int n, const float *b, int rs, int cs, float *packed) {
   }
 }
 
-// c[mr×nr] (row stride rs_c) = (accumulate ? c : 0) + α·(packed_a · packed_b) + bias[j].
+// c[mr×nr] (row stride rs_c) = (accumulate ? c : 0) + α·(packed_a · B) + bias[j], where row k of the
+// 8-column B panel is at b + k·ld_b (NR when packed; the matrix row stride when read in place).
 // Kept out of line: V8 keeps the 8 accumulators, 2 B vectors and the A splats in registers only
 // when the loop is a function of its own (inlined into the driver it spills).
-__attribute__((noinline)) void micro_tile(int kc, const float *packed_a, const float *packed_b, float *c, int rs_c,
-                                          int mr, int nr, int accumulate, float alpha, const float *bias) {
+__attribute__((noinline)) void micro_tile_strided(int kc, const float *packed_a, const float *packed_b, int ld_b,
+                                                  float *c, int rs_c, int mr, int nr, int accumulate, float alpha,
+                                                  const float *bias) {
   v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
   const float *a = packed_a;
   const float *b = packed_b;
@@ -100,7 +102,7 @@ __attribute__((noinline)) void micro_tile(int kc, const float *packed_a, const f
     c30 = madd(a3, b0, c30);
     c31 = madd(a3, b1, c31);
     a += MR;
-    b += NR;
+    b += ld_b;
   }
   v128_t va = wasm_f32x4_splat(alpha);
   if (mr == MR && nr == NR) {
@@ -143,6 +145,15 @@ __attribute__((noinline)) void micro_tile(int kc, const float *packed_a, const f
   }
 }
 
+void micro_tile(int kc, const float *packed_a, const float *packed_b, float *c, int rs_c, int mr, int nr,
+                int accumulate, float alpha, const float *bias) {
+  micro_tile_strided(kc, packed_a, packed_b, NR, c, rs_c, mr, nr, accumulate, alpha, bias);
+}
+
+// Below this many rows of C, B is read in place instead of packed (packing would cost as much as the
+// product: a decoding step multiplies a few rows by whole weight matrices).
+#define DIRECT_B_ROWS 16
+
 // Floats of scratch `sgemm` needs: one packed block of B and one sliver of A.
 int EXPORT(sgemm_scratch_floats)(void) { return KC * NC + MR * KC; }
 
@@ -164,19 +175,23 @@ void EXPORT(sgemm)(int m, int n, int k, const float *a, int rs_a, int cs_a, cons
           for (int j = 0; j < n; j++) cg[i * rs_c + j] = bias ? bias[j] : 0.0f;
       continue;
     }
+    int direct = m <= DIRECT_B_ROWS && cs_b == 1;
     for (int j1 = 0; j1 < n; j1 += NC) {
       int nc = min_int(NC, n - j1);
       for (int k0 = 0; k0 < k; k0 += KC) {
         int kc = min_int(KC, k - k0);
-        pack_b(kc, nc, bg + k0 * rs_b + j1 * cs_b, rs_b, cs_b, packed_b);
+        const float *b_block = bg + k0 * rs_b + j1 * cs_b;
+        int full = direct ? nc / NR * NR : 0;  // columns read in place
+        if (full < nc) pack_b(kc, nc - full, b_block + full * cs_b, rs_b, cs_b, packed_b + full * kc);
         int acc = accumulate || k0 > 0;
         const float *bias_block = k0 == 0 && bias ? bias + j1 : 0;
         for (int i0 = 0; i0 < m; i0 += MR) {
           int mr = min_int(MR, m - i0);
           pack_a(mr, kc, ag + i0 * rs_a + k0 * cs_a, rs_a, cs_a, packed_a);
           for (int j0 = 0; j0 < nc; j0 += NR) {
-            micro_tile(kc, packed_a, packed_b + j0 * kc, cg + i0 * rs_c + j1 + j0, rs_c, mr, min_int(NR, nc - j0),
-                       acc, alpha, bias_block ? bias_block + j0 : 0);
+            const float *panel = j0 < full ? b_block + j0 : packed_b + j0 * kc;
+            micro_tile_strided(kc, packed_a, panel, j0 < full ? rs_b : NR, cg + i0 * rs_c + j1 + j0, rs_c, mr,
+                               min_int(NR, nc - j0), acc, alpha, bias_block ? bias_block + j0 : 0);
           }
         }
       }

@@ -1,7 +1,7 @@
 import { PrefplayError } from '@prefplay/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelInstance } from './kernel-instance.js';
-import { defineKernel, numberAttr, runKernel } from './kernel-registry.js';
+import { defineKernel, firstOutput, numberAttr, recordingGradients, runKernel } from './kernel-registry.js';
 
 const file = 'packages/backend-wasm-kernels/src/causal-attention-kernel.ts';
 
@@ -128,6 +128,7 @@ export function createCausalAttention(_instance: KernelInstance) {
     const { batch, length, numHeads } = options;
     checkAttentionShape(qkv, batch, length, numHeads);
     const attrs = { batch, length, heads: numHeads };
+    if (!recordingGradients()) return firstOutput(runKernel(causalAttentionKernel, { qkv }, attrs));
     const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [x, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
       const [output, lse] = runKernel(causalAttentionKernel, { qkv: x }, attrs) as [tf.Tensor2D, tf.Tensor];

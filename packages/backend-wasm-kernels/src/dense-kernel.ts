@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelInstance } from './kernel-instance.js';
-import { defineKernel, runKernel } from './kernel-registry.js';
+import { defineKernel, firstOutput, recordingGradients, runKernel } from './kernel-registry.js';
 
 /** `y = x·W + b` (+ residual), or `[gelu(u), u]` with `u = x·W + b` when `gelu` is set. */
 export const denseKernel = defineKernel('PrefplayDense', (instance, inputs, attrs) => {
@@ -83,6 +83,15 @@ export function createDense(_instance: KernelInstance) {
   return (x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, options: DenseOptions = {}): tf.Tensor2D => {
     const gelu = options.activation === 'gelu';
     const residual = options.residual;
+    if (!recordingGradients()) {
+      const inputs: tf.NamedTensorMap = { x, kernel, bias };
+      if (residual && !gelu) inputs.residual = residual;
+      const value = firstOutput<tf.Tensor2D>(runKernel(denseKernel, inputs, { gelu }));
+      if (!(residual && gelu)) return value;
+      const sum = tf.add(value, residual) as tf.Tensor2D;
+      value.dispose();
+      return sum;
+    }
     const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const save = args[args.length - 1] as tf.GradSaveFunc;
       const [xs, ws, bs, rs] = args.slice(0, -1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor2D | undefined];

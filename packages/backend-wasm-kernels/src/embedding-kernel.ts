@@ -1,7 +1,7 @@
 import { PrefplayError } from '@prefplay/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelInstance } from './kernel-instance.js';
-import { defineKernel, runKernel } from './kernel-registry.js';
+import { defineKernel, recordingGradients, runKernel } from './kernel-registry.js';
 
 const file = 'packages/backend-wasm-kernels/src/embedding-kernel.ts';
 
@@ -86,6 +86,18 @@ export function createEmbedding(_instance: KernelInstance) {
         });
       }
       checkIds(positions.ids, positions.table.shape[0], 'positions.ids');
+    }
+    if (!recordingGradients()) {
+      const made = [tf.tensor1d(ids, 'int32')];
+      const inputs: tf.NamedTensorMap = { table, ids: made[0] as tf.Tensor };
+      if (positions) {
+        made.push(tf.tensor1d(positions.ids, 'int32'));
+        inputs.positions = positions.table;
+        inputs.positionIds = made[1] as tf.Tensor;
+      }
+      const value = runKernel(embeddingKernel, inputs)[0] as tf.Tensor2D;
+      tf.dispose(made);
+      return value;
     }
     const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const save = args[args.length - 1] as tf.GradSaveFunc;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelInstance } from './kernel-instance.js';
-import { defineKernel, runKernel } from './kernel-registry.js';
+import { defineKernel, recordingGradients, runKernel } from './kernel-registry.js';
 
 export const geluKernel = defineKernel('PrefplayGelu', (instance, inputs) => {
   const x = inputs.x as tf.TensorInfo;
@@ -24,6 +24,7 @@ export const geluBackwardKernel = defineKernel('PrefplayGeluBackward', (instance
 /** Tanh-approximate GELU, `x·σ(2·√(2/π)·(x + 0.044715·x³))`, one kernel each way. */
 export function createGelu(_instance: KernelInstance) {
   return <T extends tf.Tensor>(x: T): T => {
+    if (!recordingGradients()) return runKernel(geluKernel, { x })[0] as T;
     const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [xs, save] = args as [tf.Tensor, tf.GradSaveFunc];
       save([xs]);

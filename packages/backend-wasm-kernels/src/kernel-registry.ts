@@ -43,3 +43,17 @@ export function runKernel(name: string, inputs: tf.NamedTensorMap, attrs: tf.Nam
 export function numberAttr(attrs: tf.NamedAttrMap, name: string): number {
   return attrs[name] as number;
 }
+
+/**
+ * Whether tfjs is recording a gradient tape right now. Outside one (inference) the ops call their
+ * kernel directly instead of through `tf.customGrad`, which saves a scope and closures per call.
+ */
+export function recordingGradients(): boolean {
+  return tf.engine().isTapeOn();
+}
+
+/** Disposes all but the first output of a kernel and returns the first. */
+export function firstOutput<T extends tf.Tensor>(outputs: tf.Tensor[]): T {
+  for (let i = 1; i < outputs.length; i++) outputs[i]?.dispose();
+  return outputs[0] as T;
+}

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelInstance } from './kernel-instance.js';
-import { defineKernel, numberAttr, runKernel } from './kernel-registry.js';
+import { defineKernel, firstOutput, numberAttr, recordingGradients, runKernel } from './kernel-registry.js';
 
 /** `[y, mean, rstd]` of LayerNorm over the last axis of a 2-D tensor. */
 export const layerNormKernel = defineKernel('PrefplayLayerNorm', (instance, inputs, attrs) => {
@@ -48,6 +48,7 @@ export const layerNormBackwardKernel = defineKernel('PrefplayLayerNormBackward',
 /** LayerNorm over the last axis of `[rows, width]`, `(x − μ)/√(σ² + ε)·γ + β`, one kernel each way. */
 export function createLayerNorm(_instance: KernelInstance) {
   return (x: tf.Tensor2D, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon = 1e-5): tf.Tensor2D => {
+    if (!recordingGradients()) return firstOutput(runKernel(layerNormKernel, { x, gamma, beta }, { epsilon }));
     const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [xs, g, b, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
       const [y, mean, rstd] = runKernel(layerNormKernel, { x: xs, gamma: g, beta: b }, { epsilon }) as [

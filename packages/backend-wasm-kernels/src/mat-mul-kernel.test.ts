@@ -12,30 +12,38 @@ beforeAll(async () => {
   kernels = loaded;
 });
 
-const cases = [
-  [false, false],
-  [true, false],
-  [false, true],
-  [true, true],
-] as const;
+// Rows 13 (B read in place, at most 16 rows) and 37 (B packed); transposes both ways.
+const cases = [13, 37].flatMap((rows) =>
+  (
+    [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const
+  ).map(([transposeA, transposeB]) => [rows, transposeA, transposeB] as const),
+);
 
 describe('matMul kernel', () => {
-  // 13×11×17: no dimension a multiple of the 4×8 tile or of the SIMD width.
-  it.each(cases)('matches tf.matMul and its gradients with transposeA %s, transposeB %s', (transposeA, transposeB) => {
-    const a = randomTensor(transposeA ? [11, 13] : [13, 11], 1);
-    const b = randomTensor(transposeB ? [17, 11] : [11, 17], 2);
-    const weights = randomTensor([13, 17], 3);
-    assertClose(kernels.matMul(a, b, { transposeA, transposeB }), tf.matMul(a, b, transposeA, transposeB), {
-      atol: 1e-5,
-    });
-    const loss = (f: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) => (x: tf.Tensor, y: tf.Tensor) =>
-      tf.sum(tf.mul(tf.tanh(f(x, y)), weights));
-    const ours = tf.grads(loss((x, y) => kernels.matMul(x, y, { transposeA, transposeB })))([a, b]);
-    const reference = tf.grads(loss((x, y) => tf.matMul(x, y, transposeA, transposeB)))([a, b]);
-    assertClose(ours[0] as tf.Tensor, reference[0] as tf.Tensor, { atol: 1e-5 });
-    assertClose(ours[1] as tf.Tensor, reference[1] as tf.Tensor, { atol: 1e-5 });
-    tf.dispose([a, b, weights, ...ours, ...reference]);
-  });
+  // rows×11×17: no dimension a multiple of the 4×8 tile or of the SIMD width.
+  it.each(cases)(
+    'matches tf.matMul and its gradients: %i rows, transposeA %s, transposeB %s',
+    (rows, transposeA, transposeB) => {
+      const a = randomTensor(transposeA ? [11, rows] : [rows, 11], 1);
+      const b = randomTensor(transposeB ? [17, 11] : [11, 17], 2);
+      const weights = randomTensor([rows, 17], 3);
+      assertClose(kernels.matMul(a, b, { transposeA, transposeB }), tf.matMul(a, b, transposeA, transposeB), {
+        atol: 1e-5,
+      });
+      const loss = (f: (x: tf.Tensor, y: tf.Tensor) => tf.Tensor) => (x: tf.Tensor, y: tf.Tensor) =>
+        tf.sum(tf.mul(tf.tanh(f(x, y)), weights));
+      const ours = tf.grads(loss((x, y) => kernels.matMul(x, y, { transposeA, transposeB })))([a, b]);
+      const reference = tf.grads(loss((x, y) => tf.matMul(x, y, transposeA, transposeB)))([a, b]);
+      assertClose(ours[0] as tf.Tensor, reference[0] as tf.Tensor, { atol: 1e-5 });
+      assertClose(ours[1] as tf.Tensor, reference[1] as tf.Tensor, { atol: 1e-5 });
+      tf.dispose([a, b, weights, ...ours, ...reference]);
+    },
+  );
 
   it('multiplies batches of 3-D operands, deeper than one packed block (k = 300)', () => {
     const a = randomTensor([3, 9, 300], 4);

@@ -1,7 +1,7 @@
 import { PrefplayError } from '@prefplay/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelInstance } from './kernel-instance.js';
-import { defineKernel, runKernel } from './kernel-registry.js';
+import { defineKernel, recordingGradients, runKernel } from './kernel-registry.js';
 
 const file = 'packages/backend-wasm-kernels/src/mat-mul-kernel.ts';
 
@@ -87,6 +87,7 @@ export function createMatMul(_instance: KernelInstance) {
     const transposeA = options.transposeA ?? false;
     const transposeB = options.transposeB ?? false;
     checkOperands(a, b, transposeA, transposeB);
+    if (!recordingGradients()) return matMulValue(a, b, transposeA, transposeB);
     const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [x, y, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
       save([x, y]);

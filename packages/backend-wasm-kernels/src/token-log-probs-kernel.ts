@@ -1,7 +1,7 @@
 import { PrefplayError } from '@prefplay/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelInstance } from './kernel-instance.js';
-import { defineKernel, runKernel } from './kernel-registry.js';
+import { defineKernel, firstOutput, recordingGradients, runKernel } from './kernel-registry.js';
 
 const file = 'packages/backend-wasm-kernels/src/token-log-probs-kernel.ts';
 
@@ -68,6 +68,12 @@ export function createTokenLogProbs(_instance: KernelInstance) {
           hint: 'Targets are token ids of the vocabulary, or −1 for rows that are not scored',
         });
       }
+    }
+    if (!recordingGradients()) {
+      const targetTensor = tf.tensor1d(targets, 'int32');
+      const value = firstOutput<tf.Tensor1D>(runKernel(tokenLogProbsKernel, { logits, targets: targetTensor }));
+      targetTensor.dispose();
+      return value;
     }
     const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
       const [x, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
