@@ -46,6 +46,16 @@ describe('aggregateBattles', () => {
     check(battles);
   });
 
+  it('takes any string as a model name, including "__proto__", "constructor" and numerals', () => {
+    const names = ['__proto__', 'constructor', '10', '0', 'toString', 'hasOwnProperty'];
+    const battles: Battle[] = names.flatMap((a, i) =>
+      names
+        .slice(i + 1)
+        .map((b, j) => ({ modelA: a, modelB: b, winner: j % 2 ? ('model_a' as const) : ('model_b' as const) })),
+    );
+    check(battles);
+  });
+
   it('keeps pair slots in a map beyond 2048 models, with the same counts', () => {
     // 2100 models in a ring, each pair met twice with opposite results.
     const names = Array.from({ length: 2100 }, (_, i) => `m${String(i).padStart(4, '0')}`);

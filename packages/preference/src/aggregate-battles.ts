@@ -49,19 +49,64 @@ export function isBattleCounts(value: unknown): value is BattleCounts {
 const denseSlotLimit = 2048;
 
 /**
- * Aggregates battles into per-pair win/tie counts. Models are sorted by name; pairs are in the order
- * of their first battle. One pass over the battles interns the names and validates (throwing a
- * `PrefplayError` naming the battle index and field of the first malformed battle); the counting
- * pass then works on integer ids only.
+ * Per-pair slots keyed by provisional model ids (first-seen order): an `n × n` table that doubles
+ * as models appear, or a map beyond `denseSlotLimit` models.
+ */
+class PairSlots {
+  private capacity = 64;
+  private table: Int32Array | undefined = new Int32Array(64 * 64).fill(-1);
+  private readonly map = new Map<number, number>();
+  readonly lo: number[] = [];
+  readonly hi: number[] = [];
+
+  /** Slot of the pair (lo < hi), created at the end when new. */
+  slot(lo: number, hi: number): number {
+    if (hi >= this.capacity) this.grow(hi + 1);
+    const table = this.table;
+    const key = table ? lo * this.capacity + hi : lo * 67_108_864 + hi;
+    let s = table ? (table[key] as number) : (this.map.get(key) ?? -1);
+    if (s < 0) {
+      s = this.lo.length;
+      this.lo.push(lo);
+      this.hi.push(hi);
+      if (table) table[key] = s;
+      else this.map.set(key, s);
+    }
+    return s;
+  }
+
+  private grow(models: number): void {
+    while (this.capacity < models) this.capacity *= 2;
+    if (this.capacity > denseSlotLimit) {
+      this.table = undefined;
+      for (let s = 0; s < this.lo.length; s++)
+        this.map.set((this.lo[s] as number) * 67_108_864 + (this.hi[s] as number), s);
+      return;
+    }
+    const table = new Int32Array(this.capacity * this.capacity).fill(-1);
+    for (let s = 0; s < this.lo.length; s++) table[(this.lo[s] as number) * this.capacity + (this.hi[s] as number)] = s;
+    this.table = table;
+  }
+}
+
+/**
+ * Aggregates battles into per-pair win/tie counts in one pass. Models are sorted by name; pairs are
+ * in the order of their first battle. Names are interned as they appear and counted under
+ * provisional ids, renumbered in sorted order at the end. Throws a `PrefplayError` naming the
+ * battle index and field of the first malformed battle.
  */
 export function aggregateBattles(battles: readonly Battle[]): BattleCounts {
   const count = battles.length;
-  const index = new Map<string, number>();
+  // A null-prototype object: keyed loads on it are faster than Map.get for strings in V8, and any
+  // name (even "__proto__") is an own key.
+  const index: Record<string, number | undefined> = Object.create(null);
   const seen: string[] = [];
-  const first = new Int32Array(count);
-  const second = new Int32Array(count);
-  // 0: modelA won, 1: modelB won, 2: tie
-  const outcome = new Uint8Array(count);
+  const slots = new PairSlots();
+  // per slot: wins of the provisional lower id, of the higher one, ties
+  const winsLo: number[] = [];
+  const winsHi: number[] = [];
+  const tied: number[] = [];
+  const perModel: number[] = [];
   for (let k = 0; k < count; k++) {
     const battle = battles[k] as Battle;
     const { modelA, modelB, winner } = battle;
@@ -72,77 +117,73 @@ export function aggregateBattles(battles: readonly Battle[]): BattleCounts {
       throw invalidBattle(k, 'modelB', `modelB must be a non-empty string, got ${JSON.stringify(modelB)}`);
     }
     if (modelA === modelB) throw invalidBattle(k, 'modelB', `a model cannot battle itself ("${modelA}")`);
-    if (winner === 'model_a') outcome[k] = 0;
-    else if (winner === 'model_b') outcome[k] = 1;
-    else if (winner === 'tie' || winner === 'tie (bothbad)') outcome[k] = 2;
-    else throw invalidBattle(k, 'winner', `unknown winner ${JSON.stringify(winner)}`);
-    let a = index.get(modelA);
+    // 0: modelA won, 1: modelB won, 2: tie
+    const outcome =
+      winner === 'model_a' ? 0 : winner === 'model_b' ? 1 : winner === 'tie' || winner === 'tie (bothbad)' ? 2 : -1;
+    if (outcome < 0) throw invalidBattle(k, 'winner', `unknown winner ${JSON.stringify(winner)}`);
+    let a = index[modelA];
     if (a === undefined) {
       a = seen.length;
-      index.set(modelA, a);
+      index[modelA] = a;
       seen.push(modelA);
+      perModel.push(0);
     }
-    let b = index.get(modelB);
+    let b = index[modelB];
     if (b === undefined) {
       b = seen.length;
-      index.set(modelB, b);
+      index[modelB] = b;
       seen.push(modelB);
+      perModel.push(0);
     }
-    first[k] = a;
-    second[k] = b;
+    const lo = Math.min(a, b);
+    const s = slots.slot(lo, Math.max(a, b));
+    if (s === winsLo.length) {
+      winsLo.push(0);
+      winsHi.push(0);
+      tied.push(0);
+    }
+    perModel[a] = (perModel[a] as number) + 1;
+    perModel[b] = (perModel[b] as number) + 1;
+    if (outcome === 2) tied[s] = (tied[s] as number) + 1;
+    // the winner is the lower id exactly when (a is lower) equals (a won)
+    else if ((a === lo) === (outcome === 0)) winsLo[s] = (winsLo[s] as number) + 1;
+    else winsHi[s] = (winsHi[s] as number) + 1;
   }
   const n = seen.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => {
-    const a = seen[x] as string;
-    const b = seen[y] as string;
-    return a < b ? -1 : a > b ? 1 : 0;
+    const p = seen[x] as string;
+    const q = seen[y] as string;
+    return p < q ? -1 : p > q ? 1 : 0;
   });
   const rank = new Int32Array(n);
   order.forEach((seenIndex, sorted) => {
     rank[seenIndex] = sorted;
   });
-  const names = order.map((i) => seen[i] as string);
-  const dense = n <= denseSlotLimit ? new Int32Array(n * n).fill(-1) : undefined;
-  const sparse = dense ? undefined : new Map<number, number>();
-  const pairI: number[] = [];
-  const pairJ: number[] = [];
-  const winsI: number[] = [];
-  const winsJ: number[] = [];
-  const ties: number[] = [];
-  const battlesPerModel = new Float64Array(n);
-  for (let k = 0; k < count; k++) {
-    const a = rank[first[k] as number] as number;
-    const b = rank[second[k] as number] as number;
-    const lo = Math.min(a, b);
-    const hi = Math.max(a, b);
-    const key = lo * n + hi;
-    let s = dense ? (dense[key] as number) : (sparse?.get(key) ?? -1);
-    if (s < 0) {
-      s = pairI.length;
-      if (dense) dense[key] = s;
-      else sparse?.set(key, s);
-      pairI.push(lo);
-      pairJ.push(hi);
-      winsI.push(0);
-      winsJ.push(0);
-      ties.push(0);
-    }
-    battlesPerModel[a] = (battlesPerModel[a] as number) + 1;
-    battlesPerModel[b] = (battlesPerModel[b] as number) + 1;
-    const o = outcome[k] as number;
-    if (o === 2) ties[s] = (ties[s] as number) + 1;
-    // the winner is the lower index exactly when (a is lower) equals (a won)
-    else if ((a === lo) === (o === 0)) winsI[s] = (winsI[s] as number) + 1;
-    else winsJ[s] = (winsJ[s] as number) + 1;
+  const pairs = winsLo.length;
+  const pairI = new Int32Array(pairs);
+  const pairJ = new Int32Array(pairs);
+  const winsI = new Float64Array(pairs);
+  const winsJ = new Float64Array(pairs);
+  for (let s = 0; s < pairs; s++) {
+    const i = rank[slots.lo[s] as number] as number;
+    const j = rank[slots.hi[s] as number] as number;
+    // sorted order may swap the pair's two sides
+    const flip = i > j;
+    pairI[s] = flip ? j : i;
+    pairJ[s] = flip ? i : j;
+    winsI[s] = (flip ? winsHi[s] : winsLo[s]) as number;
+    winsJ[s] = (flip ? winsLo[s] : winsHi[s]) as number;
   }
+  const battlesPerModel = new Float64Array(n);
+  for (let i = 0; i < n; i++) battlesPerModel[rank[i] as number] = perModel[i] as number;
   return {
     kind: 'battle-counts',
-    models: names,
-    pairI: Int32Array.from(pairI),
-    pairJ: Int32Array.from(pairJ),
-    winsI: Float64Array.from(winsI),
-    winsJ: Float64Array.from(winsJ),
-    ties: Float64Array.from(ties),
+    models: order.map((i) => seen[i] as string),
+    pairI,
+    pairJ,
+    winsI,
+    winsJ,
+    ties: Float64Array.from(tied),
     battlesPerModel,
     totalBattles: count,
   };
