@@ -6,7 +6,8 @@ const usage = `pnpm bench [--json] [--quick] [--rounds N] [--only CASE[:SUB,SUBâ
   --json     print one JSON object with every result on stdout (progress goes to stderr)
   --quick    2 rounds and fewer repetitions, for development (not for the README)
   --rounds   interleaved rounds per case (default 5)
-  --only     run only these cases, e.g. --only transformer:train-t64,sample-b16 --only bradley-terry`;
+  --only     run only these cases, e.g. --only transformer:train-t64,sample-b16 --only bradley-terry
+  --profile  instead of the cases, print where one train step's time goes (T 64 and 256)`;
 
 const { values } = parseArgs({
   options: {
@@ -14,6 +15,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     rounds: { type: 'string' },
     only: { type: 'string', multiple: true },
+    profile: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
@@ -41,6 +43,11 @@ if (unknown.length > 0) {
 }
 const backend = await initBackend();
 log(`tfjs backend: ${backend.backend}; ${rounds} interleaved round(s) per case${values.quick ? ' (quick)' : ''}`);
+if (values.profile) {
+  const { profileTrainStep } = await import('./profile-train-step.js');
+  for (const length of [64, 256]) await profileTrainStep(length, log);
+  process.exit(0);
+}
 const selected = filters.size > 0 ? benchCases.filter((c) => filters.has(c.name)) : benchCases;
 const results: Record<string, number | string | null> = { backend: backend.backend, rounds };
 for (const benchCase of selected) {

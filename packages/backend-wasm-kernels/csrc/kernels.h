@@ -14,8 +14,12 @@
 // Register tile of the matrix-product micro-kernel (rows × columns; 4×8 keeps V8 from spilling accumulators) and the depth of one packed block.
 #define MR 4
 #define NR 8
+#ifndef KC
 #define KC 256
+#endif
+#ifndef NC
 #define NC 256
+#endif
 
 typedef float f32x4 __attribute__((vector_size(16)));
 
