@@ -31,10 +31,18 @@ function paddedMask(): tf.Tensor {
 }
 
 describe('key/value cache', () => {
-  it('prefill then token-by-token decoding equals full attention over left-padded rows', () => {
+  it('prefill then token-by-token decoding equals full attention over left-padded rows, growing as needed', () => {
     const qkv = randomTensor([batch * total, 3 * width], 11, 0.8) as tf.Tensor2D;
     const expected = referenceAttention(qkv, batch, total, heads, paddedMask()).arraySync() as number[][];
-    const cache = kernels.createKeyValueCache({ batch, capacity: 12, width, numLayers: 2, keyStart: padding });
+    // Capacity 3 at first: the steps below make it grow to 6, then to 12 (copying the rows written).
+    const cache = kernels.createKeyValueCache({
+      batch,
+      capacity: 3,
+      maxCapacity: 12,
+      width,
+      numLayers: 2,
+      keyStart: padding,
+    });
     const rowsOf = tf.reshape(qkv, [batch, total, 3 * width]);
     // Steps of 4 (tiled path), 1, 1, 1 (decode path) and 2 positions.
     let at = 0;
@@ -59,6 +67,7 @@ describe('key/value cache', () => {
       at += step;
     }
     expect(cache.length).toBe(total);
+    expect(cache.capacity).toBe(12);
     cache.dispose();
     tf.dispose([qkv, rowsOf]);
   });

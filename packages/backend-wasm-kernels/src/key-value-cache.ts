@@ -89,7 +89,9 @@ export type LayerKeyValueCache = { readonly keys: tf.Tensor3D; readonly values: 
  */
 export type KeyValueCache = {
   readonly batch: number;
+  /** Positions allocated now (grows by doubling up to `maxCapacity`). */
   readonly capacity: number;
+  readonly maxCapacity: number;
   readonly width: number;
   readonly layers: readonly LayerKeyValueCache[];
   /** Positions already written (the same for every layer once a step is done). */
@@ -110,20 +112,57 @@ export type KeyValueCache = {
 
 export type KeyValueCacheOptions = {
   readonly batch: number;
+  /** Positions to allocate at first. */
   readonly capacity: number;
+  /**
+   * Positions the cache may grow to (default `capacity`): when a step would overflow, every layer's
+   * cache is reallocated at twice the size (at most this) and its rows copied once.
+   */
+  readonly maxCapacity?: number;
   readonly width: number;
   readonly numLayers: number;
   /** Per batch row, the first position a query may attend to (left padding); default 0. */
   readonly keyStart?: readonly number[];
 };
 
-export function createKeyValueCacheFactory(_instance: KernelInstance) {
+export function createKeyValueCacheFactory(instance: KernelInstance) {
   return (options: KeyValueCacheOptions): KeyValueCache => {
-    const { batch, capacity, width, numLayers } = options;
-    const layers: LayerKeyValueCache[] = Array.from({ length: numLayers }, () => ({
-      keys: tf.zeros([batch, capacity, width]) as tf.Tensor3D,
-      values: tf.zeros([batch, capacity, width]) as tf.Tensor3D,
-    }));
+    const { batch, width, numLayers } = options;
+    const maxCapacity = Math.max(options.capacity, options.maxCapacity ?? options.capacity);
+    let capacity = options.capacity;
+    const allocate = (positions: number) =>
+      Array.from({ length: numLayers }, () => ({
+        keys: tf.zeros([batch, positions, width]) as tf.Tensor3D,
+        values: tf.zeros([batch, positions, width]) as tf.Tensor3D,
+      }));
+    let layers: LayerKeyValueCache[] = allocate(capacity);
+    /** Reallocates every layer at `positions` (≥ length) and copies the written rows. */
+    const grow = (positions: number) => {
+      const next = allocate(positions);
+      const e = instance.exports;
+      layers.forEach((old, i) => {
+        const fresh = next[i] as LayerKeyValueCache;
+        for (const [from, to] of [
+          [old.keys, fresh.keys],
+          [old.values, fresh.values],
+        ] as const) {
+          e.copy_rows(
+            batch,
+            length,
+            width,
+            instance.offset(from),
+            width,
+            capacity * width,
+            instance.offset(to),
+            width,
+            positions * width,
+          );
+        }
+        tf.dispose([old.keys, old.values]);
+      });
+      layers = next;
+      capacity = positions;
+    };
     const start = options.keyStart;
     const keyStart = start?.some((s) => s > 0) ? tf.tensor1d(Int32Array.from(start), 'int32') : undefined;
     let length = 0;
@@ -140,24 +179,32 @@ export function createKeyValueCacheFactory(_instance: KernelInstance) {
     };
     return {
       batch,
-      capacity,
+      get capacity() {
+        return capacity;
+      },
+      maxCapacity,
       width,
-      layers,
+      get layers() {
+        return layers;
+      },
       get length() {
         return length;
       },
       attend(layer, qkv, { queryLength, numHeads }) {
         ensureOpen();
         checkAttentionShape(qkv, batch, queryLength, numHeads);
+        if (length + queryLength > capacity && length + queryLength <= maxCapacity) {
+          grow(Math.min(maxCapacity, Math.max(2 * capacity, length + queryLength)));
+        }
         const cache = layers[layer];
         if (!cache || (qkv.shape[1] as number) !== 3 * width || length + queryLength > capacity) {
           throw new PrefplayError({
             code: 'invalid-input',
             problem: cache
-              ? `key/value cache: ${length} + ${queryLength} positions exceed the capacity ${capacity}, or qkv is not [rows, ${3 * width}]`
+              ? `key/value cache: ${length} + ${queryLength} positions exceed the capacity ${maxCapacity}, or qkv is not [rows, ${3 * width}]`
               : `key/value cache has no layer ${layer} (it has ${numLayers})`,
             where: { file },
-            hint: 'Create the cache with the decoder width, its layer count and a capacity for the longest row',
+            hint: 'Create the cache with the decoder width, its layer count and a maxCapacity for the longest row',
           });
         }
         const inputs: tf.NamedTensorMap = { qkv, keys: cache.keys, values: cache.values };
