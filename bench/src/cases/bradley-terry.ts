@@ -47,6 +47,7 @@ function makeBattles(): { battles: Battle[]; triples: Int32Array; names: string[
 }
 
 type PythonResult = {
+  aggregateMs: number;
   fitMs: number;
   bootstrapMs: number;
   totalMs: number;
@@ -76,14 +77,21 @@ function runPython(scriptName: string, input: string, rounds: number, requiremen
 }
 
 /** Aggregate once, fit, bootstrap: what the numpy baseline does, through our public API. */
-function measureOurs(battles: readonly Battle[]): { totalMs: number; fitMs: number; theta: number[] } {
+function measureOurs(battles: readonly Battle[]) {
   const start = performance.now();
   const counts = aggregateBattles(battles);
+  const aggregated = performance.now();
   const fit = fitBradleyTerry(counts);
   const fitted = performance.now();
   bootstrapBradleyTerry(counts, { rounds: bootstrapRounds, seed: 0 });
   const done = performance.now();
-  return { totalMs: done - start, fitMs: fitted - start, theta: fit.theta };
+  return {
+    totalMs: done - start,
+    aggregateMs: aggregated - start,
+    fitMs: fitted - aggregated,
+    bootstrapMs: done - fitted,
+    theta: fit.theta,
+  };
 }
 
 /**
@@ -100,6 +108,10 @@ export const bradleyTerryCase: BenchCase = {
     writeFileSync(input, new Uint8Array(triples.buffer, triples.byteOffset, triples.byteLength));
     const ours: number[] = [];
     const numpy: number[] = [];
+    const parts = {
+      ours: { aggregate: [] as number[], bootstrap: [] as number[] },
+      numpy: { aggregate: [] as number[], bootstrap: [] as number[] },
+    };
     const ratios: number[] = [];
     let note: string | undefined;
     let worst = 0;
@@ -115,6 +127,10 @@ export const bradleyTerryCase: BenchCase = {
           continue;
         }
         numpy.push(theirs.totalMs);
+        parts.ours.aggregate.push(mine.aggregateMs);
+        parts.ours.bootstrap.push(mine.bootstrapMs);
+        parts.numpy.aggregate.push(theirs.aggregateMs);
+        parts.numpy.bootstrap.push(theirs.bootstrapMs);
         ratios.push(theirs.totalMs / mine.totalMs);
         const elo = eloRatings(mine.theta);
         elo.forEach((rating, i) => {
@@ -122,7 +138,7 @@ export const bradleyTerryCase: BenchCase = {
           if (other !== undefined) worst = Math.max(worst, Math.abs(rating - other));
         });
         log(
-          `  round ${round + 1}: ours ${mine.totalMs.toFixed(0)} ms (fit ${mine.fitMs.toFixed(0)}), numpy ${theirs.totalMs.toFixed(0)} ms (fit ${theirs.fitMs.toFixed(0)})`,
+          `  round ${round + 1}: ours ${mine.totalMs.toFixed(0)} ms (aggregate ${mine.aggregateMs.toFixed(0)}, fit ${mine.fitMs.toFixed(0)}, bootstrap ${mine.bootstrapMs.toFixed(0)}), numpy ${theirs.totalMs.toFixed(0)} ms (aggregate ${theirs.aggregateMs.toFixed(0)}, fit ${theirs.fitMs.toFixed(0)}, bootstrap ${theirs.bootstrapMs.toFixed(0)})`,
         );
       }
       const fastChatRounds = quick ? 2 : 10;
@@ -132,6 +148,10 @@ export const bradleyTerryCase: BenchCase = {
         ...spreadFields('btMs', ours),
         ...spreadFields('btNumpyMs', numpy),
         ...spreadFields('bradleyTerryRatioVsNumpy', ratios),
+        ...spreadFields('btAggregateMs', parts.ours.aggregate),
+        ...spreadFields('btBootstrapMs', parts.ours.bootstrap),
+        ...spreadFields('btNumpyAggregateMs', parts.numpy.aggregate),
+        ...spreadFields('btNumpyBootstrapMs', parts.numpy.bootstrap),
         btMaxRatingDiffVsNumpy: numpy.length > 0 ? worst : null,
       };
       if (note !== undefined) result.btNumpyNote = note;

@@ -39,10 +39,6 @@ export type BradleyTerryFit = {
   readonly iterations: number;
 };
 
-function logSigmoid(x: number): number {
-  return x >= 0 ? -Math.log1p(Math.exp(-x)) : x - Math.log1p(Math.exp(x));
-}
-
 function sigmoid(x: number): number {
   if (x >= 0) return 1 / (1 + Math.exp(-x));
   const e = Math.exp(x);
@@ -147,7 +143,11 @@ function evaluate(
       const b = wj + t / 2;
       const w = a + b;
       if (w === 0) continue;
-      if (!skipValue) ll += a * logSigmoid(x) + b * logSigmoid(-x);
+      if (!skipValue) {
+        // log σ(x) and log σ(−x) from one log1p: they differ by exactly x
+        const small = -Math.log1p(Math.exp(-Math.abs(x)));
+        ll += x >= 0 ? a * small + b * (small - x) : a * (small + x) + b * small;
+      }
       if (gradient || negHessian) {
         const p = sigmoid(x);
         if (gradient) {

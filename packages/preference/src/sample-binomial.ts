@@ -1,7 +1,27 @@
 import type { Rng } from '@prefplay/core';
 
-/** A source of uniform floats in [0, 1). */
-type Uniform = () => number;
+/** A source of uniform floats in [0, 1): a seeded `Rng`'s `next`, or the state of `fastUniform`. */
+type Uniform = (() => number) | Uint32Array;
+
+function rotl(x: number, k: number): number {
+  return (x << k) | (x >>> (32 - k));
+}
+
+/** The next uniform of a source: one xoshiro128** step on a state array, or a call. */
+function draw(source: Uniform): number {
+  if (typeof source === 'function') return source();
+  const s0 = source[0] as number;
+  const s1 = source[1] as number;
+  const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
+  const t = s1 << 9;
+  source[2] = (source[2] as number) ^ s0;
+  source[3] = (source[3] as number) ^ s1;
+  source[1] = s1 ^ (source[2] as number);
+  source[0] = s0 ^ (source[3] as number);
+  source[2] = (source[2] as number) ^ t;
+  source[3] = rotl(source[3] as number, 11);
+  return result / 4294967296;
+}
 
 /** Binomial by CDF inversion from 0 (cost O(np)); for p ≤ 1/2 and small np. */
 function binomialInversion(next: Uniform, n: number, p: number): number {
@@ -9,7 +29,7 @@ function binomialInversion(next: Uniform, n: number, p: number): number {
   const s = p / q;
   const a = (n + 1) * s;
   let r = Math.exp(n * Math.log1p(-p));
-  let u = next();
+  let u = draw(next);
   let x = 0;
   while (u >= r) {
     u -= r;
@@ -23,13 +43,18 @@ function binomialInversion(next: Uniform, n: number, p: number): number {
 
 const halfLog2Pi = 0.5 * Math.log(2 * Math.PI);
 
+function stirlingTailExact(k: number): number {
+  let logFactorial = 0;
+  for (let i = 2; i <= k; i++) logFactorial += Math.log(i);
+  return logFactorial - ((k + 0.5) * Math.log(k + 1) - (k + 1) + halfLog2Pi);
+}
+
+/** The remainder for k ≤ 9, computed once (the series below is accurate only from k = 10). */
+const smallStirlingTails = Float64Array.from({ length: 10 }, (_, k) => stirlingTailExact(k));
+
 /** `log k! − [(k + ½)·log(k + 1) − (k + 1) + ½·log 2π]`, the Stirling remainder. */
 function stirlingTail(k: number): number {
-  if (k <= 9) {
-    let logFactorial = 0;
-    for (let i = 2; i <= k; i++) logFactorial += Math.log(i);
-    return logFactorial - ((k + 0.5) * Math.log(k + 1) - (k + 1) + halfLog2Pi);
-  }
+  if (k <= 9) return smallStirlingTails[k] as number;
   const kp1sq = (k + 1) * (k + 1);
   return (1 / 12 - (1 / 360 - 1 / 1260 / kp1sq) / kp1sq) / (k + 1);
 }
@@ -44,9 +69,11 @@ function binomialRejection(next: Uniform, n: number, p: number): number {
   const r = p / (1 - p);
   const alpha = (2.83 + 5.1 / b) * spq;
   const m = Math.floor((n + 1) * p);
+  // The part of the acceptance bound that depends only on n and p, computed on first need.
+  let fixedBound = Number.NaN;
   for (;;) {
-    const u = next() - 0.5;
-    let v = next();
+    const u = draw(next) - 0.5;
+    let v = draw(next);
     const us = 0.5 - Math.abs(u);
     if (us <= 0) continue;
     const k = Math.floor(((2 * a) / us + b) * u + c);
@@ -54,12 +81,13 @@ function binomialRejection(next: Uniform, n: number, p: number): number {
     if (us >= 0.07 && v <= vr) return k;
     if (v <= 0) continue;
     v = Math.log((v * alpha) / (a / (us * us) + b));
+    if (Number.isNaN(fixedBound)) {
+      fixedBound = (m + 0.5) * Math.log((m + 1) / (r * (n - m + 1))) + stirlingTail(m) + stirlingTail(n - m);
+    }
     const bound =
-      (m + 0.5) * Math.log((m + 1) / (r * (n - m + 1))) +
+      fixedBound +
       (n + 1) * Math.log((n - m + 1) / (n - k + 1)) +
-      (k + 0.5) * Math.log((r * (n - k + 1)) / (k + 1)) +
-      stirlingTail(m) +
-      stirlingTail(n - m) -
+      (k + 0.5) * Math.log((r * (n - k + 1)) / (k + 1)) -
       stirlingTail(k) -
       stirlingTail(n - k);
     if (v <= bound) return k;
@@ -82,31 +110,15 @@ function binomial(next: Uniform, n: number, p: number): number {
   return binomialRejection(next, n, p);
 }
 
-function rotl(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
-}
-
 /**
- * xoshiro128** seeded with four words from `rng`, its state in a typed array: several times faster
- * per draw than a generator whose state lives in closure variables (which V8 boxes as heap numbers
- * above 2³¹), for the thousands of uniforms one multinomial draw needs. Reproducible from `rng`.
+ * xoshiro128** state seeded with four words from `rng`, in a typed array: several times faster per
+ * draw than a generator whose state lives in closure variables (which V8 boxes as heap numbers above
+ * 2³¹), for the thousands of uniforms one multinomial draw needs. Reproducible from `rng`.
  */
-function fastUniform(rng: Rng): Uniform {
+function fastUniform(rng: Rng): Uint32Array {
   const s = Uint32Array.from({ length: 4 }, () => Math.floor(rng.next() * 4294967296));
   if (s.every((word) => word === 0)) s[0] = 1;
-  return () => {
-    const s0 = s[0] as number;
-    const s1 = s[1] as number;
-    const result = Math.imul(rotl(Math.imul(s1, 5), 7), 9) >>> 0;
-    const t = s1 << 9;
-    s[2] = (s[2] as number) ^ s0;
-    s[3] = (s[3] as number) ^ s1;
-    s[1] = s1 ^ (s[2] as number);
-    s[0] = s0 ^ (s[3] as number);
-    s[2] = (s[2] as number) ^ t;
-    s[3] = rotl(s[3] as number, 11);
-    return result / 4294967296;
-  };
+  return s;
 }
 
 /**
