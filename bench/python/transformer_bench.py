@@ -13,6 +13,9 @@ one process, the cases named by --cases:
                            models do), tokens/s
   naive-b1 / naive-b16     the same without a cache (the full prefix is recomputed per token)
 
+With --serve it reads one case name per line on stdin and answers each with one JSON line, so the
+caller can interleave its own measurements with these case by case in one PyTorch process.
+
 Threads: torch.set_num_threads(1) bounds torch's own pool only; OpenBLAS's threads are bounded
 by OPENBLAS_NUM_THREADS, which the caller must set (the bench sets it to 1, like the
 single-threaded wasm backend). The JSON output records both.
@@ -25,6 +28,7 @@ import json
 import math
 import os
 import statistics
+import sys
 import time
 
 import torch
@@ -136,8 +140,8 @@ def main():
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--new-tokens", type=int, default=63)
     parser.add_argument("--cases", default="train-t64,train-t256,sample-b1,sample-b16,naive-b1,naive-b16")
+    parser.add_argument("--serve", action="store_true")
     args = parser.parse_args()
-    cases = [c for c in args.cases.split(",") if c]
     result = {
         "torchVersion": torch.__version__,
         "blas": os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3"),
@@ -145,24 +149,34 @@ def main():
         "torchThreads": torch.get_num_threads(),
     }
     sampler = None
-    for case in cases:
+
+    def measure(case):
+        nonlocal sampler
         kind, _, size = case.partition("-")
         if kind == "train":
             parts = size.split("-")
             seq = int(parts[0][1:])
             batch = int(parts[1][1:]) if len(parts) > 1 else args.batch
-            steps = args.steps if seq <= 64 else max(3, args.steps - 2)
-            result[case] = train_step_ms(args, seq, batch, steps, warmup=2 if seq <= 64 else 1)
-        elif kind in ("sample", "naive"):
+            steps = args.steps if seq <= 64 and batch <= 16 else max(2, args.steps - 2)
+            return train_step_ms(args, seq, batch, steps, warmup=1)
+        if kind in ("sample", "naive"):
             batch = int(size[1:])
             if sampler is None:
                 torch.manual_seed(0)
                 sampler = Model(args.vocab, args.d_model, args.layers, args.heads, args.new_tokens + 1)
                 sampling_tokens_per_sec(sampler, 1, 8, True)  # warm-up
-            reps = [sampling_tokens_per_sec(sampler, batch, args.new_tokens, kind == "sample") for _ in range(2)]
-            result[case] = max(reps)
-        else:
-            raise SystemExit(f"unknown case {case}")
+            return max(sampling_tokens_per_sec(sampler, batch, args.new_tokens, kind == "sample") for _ in range(2))
+        raise SystemExit(f"unknown case {case}")
+
+    if args.serve:
+        print(json.dumps(result), flush=True)
+        for line in sys.stdin:
+            case = line.strip()
+            if case:
+                print(json.dumps({case: measure(case)}), flush=True)
+        return
+    for case in [c for c in args.cases.split(",") if c]:
+        result[case] = measure(case)
     print(json.dumps(result))
 
 

@@ -1,5 +1,6 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { configureWasmKernels, createAdamOptimizer, wasmKernelsStatus } from '@prefplay/backend-wasm-kernels';
 import type { DecoderV1 } from '@prefplay/core';
@@ -123,22 +124,38 @@ function torchAvailable(log: (line: string) => void): boolean {
   }
 }
 
-function torchRound(cases: readonly string[], steps: number, log: (line: string) => void) {
-  try {
-    const out = execFileSync(python, [script, '--cases', cases.join(','), '--steps', String(steps)], {
-      encoding: 'utf8',
-      env: { ...process.env, OPENBLAS_NUM_THREADS: openblasThreads, OMP_NUM_THREADS: '1' },
-    });
-    return JSON.parse(out.trim().split('\n').pop() as string) as Record<string, number | string>;
-  } catch (error) {
-    log(`  PyTorch baseline failed: ${String((error as Error).message ?? error).slice(0, 300)}`);
-    return undefined;
-  }
+/**
+ * One PyTorch process answering case by case (`transformer_bench.py --serve`), so that each of our
+ * measurements is paired with the baseline's taken right after it, seconds apart rather than a round
+ * apart: the load of the shared machine drifts on that time scale.
+ */
+async function startTorch(steps: number) {
+  const child = spawn(python, [script, '--serve', '--steps', String(steps)], {
+    env: { ...process.env, OPENBLAS_NUM_THREADS: openblasThreads, OMP_NUM_THREADS: '1' },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const read = async () => {
+    const next = await lines.next();
+    if (next.done) throw new Error('the PyTorch baseline process ended');
+    return JSON.parse(next.value) as Record<string, number | string>;
+  };
+  const info = await read();
+  return {
+    info,
+    async measure(name: string): Promise<number> {
+      child.stdin.write(`${name}\n`);
+      return Number((await read())[name]);
+    },
+    close() {
+      child.stdin.end();
+    },
+  };
 }
 
 export const transformerBench: BenchCase = {
   name: 'transformer',
-  description: `reference transformer (vocab 256, d 128, 2 layers, 4 heads): Adam train step (T 64 and 256, batch 16; T 64 batch 64) and greedy sampling of ${newTokens} tokens (batch 1, 16, 64) vs PyTorch 1.13 + OpenBLAS (OPENBLAS_NUM_THREADS=${openblasThreads}, torch threads 1) with a KV cache and without; medians and ranges of interleaved rounds`,
+  description: `reference transformer (vocab 256, d 128, 2 layers, 4 heads): Adam train step (T 64 and 256, batch 16; T 64 batch 64) and greedy sampling of ${newTokens} tokens (batch 1, 16, 64) vs PyTorch 1.13 + OpenBLAS (OPENBLAS_NUM_THREADS=${openblasThreads}, torch threads 1) with a KV cache and without; each case measured on both sides back to back, medians and ranges of the per-round ratios`,
   async run({ log, rounds = 5, quick = false, subcases: wanted = [] }) {
     const unknown = wanted.filter((name) => !subcases.some((s) => s.name === name));
     if (unknown.length > 0) {
@@ -156,9 +173,6 @@ export const transformerBench: BenchCase = {
       }
       return policy;
     };
-    const torchCases = selected.map((s) => s.name);
-    // The no-cache PyTorch figure, for comparison with the figure the bench used to report.
-    for (const s of selected) if (s.kind === 'sample' && s.batch <= 16) torchCases.push(`naive-b${s.batch}`);
     const withTorch = torchAvailable(log);
     const ours = new Map<string, number[]>();
     const torch = new Map<string, number[]>();
@@ -184,47 +198,57 @@ export const transformerBench: BenchCase = {
         1,
         s.length > 64 || s.batch > 16 ? Math.max(2, steps - 2) : steps,
       );
-    let torchInfo: Record<string, number | string> | undefined;
-    for (let round = 0; round < rounds; round++) {
-      const line: string[] = [];
-      for (const s of selected) {
-        const policy = policyFor(s.length);
-        const value =
-          s.kind === 'train'
-            ? trainMs(s)
-            : Math.max(sampleTokensPerSecond(policy, s.batch, 0, 1), sampleTokensPerSecond(policy, s.batch, 0, 2));
-        push(ours, s.name, value);
-        line.push(`${s.name} ${value.toFixed(s.kind === 'train' ? 1 : 0)}`);
-      }
-      if (relaxed) {
-        configureWasmKernels({ simd: 'relaxed' });
-        for (const s of selected) {
-          if (s.kind !== 'train') continue;
-          const value = trainMs(s);
-          push(ours, `${s.name}-relaxed`, value);
-          line.push(`${s.name} relaxed ${value.toFixed(1)}`);
-        }
-        configureWasmKernels({});
-      }
-      log(`  round ${round + 1} ours:    ${line.join(', ')}`);
-      if (!withTorch) continue;
-      const theirs = torchRound(torchCases, steps, log);
-      if (!theirs) continue;
-      torchInfo = theirs;
-      log(`  round ${round + 1} PyTorch: ${torchCases.map((c) => `${c} ${Number(theirs[c]).toFixed(1)}`).join(', ')}`);
-      for (const c of torchCases) push(torch, c, Number(theirs[c]));
-      for (const s of selected) {
-        const mine = ours.get(s.name)?.at(-1) as number;
-        const base = Number(theirs[s.name]);
-        push(ratios, s.name, s.kind === 'train' ? base / mine : mine / base);
-        const mineRelaxed = ours.get(`${s.name}-relaxed`)?.at(-1);
-        if (mineRelaxed !== undefined && s.kind === 'train') {
-          push(ratios, `${s.name}-relaxed`, base / mineRelaxed);
-        }
-        const naive = theirs[`naive-b${s.batch}`];
-        if (s.kind === 'sample' && naive !== undefined) push(ratios, `naive-b${s.batch}`, mine / Number(naive));
+    let torchServer: Awaited<ReturnType<typeof startTorch>> | undefined;
+    if (withTorch) {
+      try {
+        torchServer = await startTorch(steps);
+      } catch (error) {
+        log(`  PyTorch baseline failed to start: ${String((error as Error).message ?? error).slice(0, 300)}`);
       }
     }
+    const torchInfo = torchServer?.info;
+    const measureOurs = (s: Subcase) =>
+      s.kind === 'train'
+        ? trainMs(s)
+        : Math.max(
+            sampleTokensPerSecond(policyFor(s.length), s.batch, 0, 1),
+            sampleTokensPerSecond(policyFor(s.length), s.batch, 0, 2),
+          );
+    // Sampling paths warm up once before the rounds (the train step warms up inside each measurement).
+    for (const s of selected) if (s.kind === 'sample') measureOurs(s);
+    for (let round = 0; round < rounds; round++) {
+      const line: string[] = [];
+      // Per sub-case: ours (plain build), ours (relaxed build, train only), then PyTorch, back to back.
+      for (const s of selected) {
+        const mine = measureOurs(s);
+        push(ours, s.name, mine);
+        let mineRelaxed: number | undefined;
+        if (relaxed && s.kind === 'train') {
+          configureWasmKernels({ simd: 'relaxed' });
+          mineRelaxed = measureOurs(s);
+          configureWasmKernels({});
+          push(ours, `${s.name}-relaxed`, mineRelaxed);
+        }
+        const digits = s.kind === 'train' ? 1 : 0;
+        let text = `${s.name} ${mine.toFixed(digits)}${mineRelaxed === undefined ? '' : `/${mineRelaxed.toFixed(digits)}`}`;
+        if (torchServer) {
+          const base = await torchServer.measure(s.name);
+          push(torch, s.name, base);
+          push(ratios, s.name, s.kind === 'train' ? base / mine : mine / base);
+          if (mineRelaxed !== undefined) push(ratios, `${s.name}-relaxed`, base / mineRelaxed);
+          text += ` vs ${base.toFixed(digits)}`;
+          if (s.kind === 'sample' && s.batch <= 16) {
+            const naive = `naive-b${s.batch}`;
+            const slow = await torchServer.measure(naive);
+            push(torch, naive, slow);
+            push(ratios, naive, mine / slow);
+          }
+        }
+        line.push(text);
+      }
+      log(`  round ${round + 1} (ours${relaxed ? '/relaxed' : ''} vs PyTorch): ${line.join(', ')}`);
+    }
+    torchServer?.close();
     const keys: Record<string, string> = {
       'train-t64': 'trainStep',
       'train-t256': 'trainStepT256',
