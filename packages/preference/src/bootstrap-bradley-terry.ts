@@ -10,7 +10,7 @@ import {
   resolveAnchor,
   toCounts,
 } from './fit-bradley-terry.js';
-import { sampleMultinomial } from './sample-binomial.js';
+import { multinomialSampler } from './sample-binomial.js';
 
 export const bootstrapBradleyTerryOptionsSchema = fitBradleyTerryOptionsSchema.extend({
   rounds: z.number().int().min(1).max(100_000),
@@ -36,16 +36,24 @@ export type BradleyTerryBootstrap = {
   readonly skippedRounds: number[];
 };
 
+/** The multinomial over a table's cells, prepared once for all of its bootstrap rounds. */
+const samplers = new WeakMap<BattleCounts, ReturnType<typeof multinomialSampler>>();
+
 /** Multinomial resample of the battle table: `N` battles drawn with replacement from the `N` observed. */
 export function resampleCounts(counts: BattleCounts, rng: ReturnType<typeof createRng>): BattleCounts {
   const pairs = counts.pairI.length;
-  const cells = new Float64Array(3 * pairs);
-  for (let k = 0; k < pairs; k++) {
-    cells[3 * k] = counts.winsI[k] as number;
-    cells[3 * k + 1] = counts.winsJ[k] as number;
-    cells[3 * k + 2] = counts.ties[k] as number;
+  let sample = samplers.get(counts);
+  if (!sample) {
+    const cells = new Float64Array(3 * pairs);
+    for (let k = 0; k < pairs; k++) {
+      cells[3 * k] = counts.winsI[k] as number;
+      cells[3 * k + 1] = counts.winsJ[k] as number;
+      cells[3 * k + 2] = counts.ties[k] as number;
+    }
+    sample = multinomialSampler(cells);
+    samplers.set(counts, sample);
   }
-  const drawn = sampleMultinomial(rng, Math.round(counts.totalBattles), cells);
+  const drawn = sample(rng, Math.round(counts.totalBattles));
   const winsI = new Float64Array(pairs);
   const winsJ = new Float64Array(pairs);
   const ties = new Float64Array(pairs);

@@ -62,6 +62,9 @@ function stronglyConnected(n: number, out: readonly number[][]): { component: In
   return { component, count };
 }
 
+/** Count tables already found to have an estimate (a bootstrap round checks its table twice). */
+const verified = new WeakSet<BattleCounts>();
+
 /**
  * Fast sufficient condition for existence, by union-find: the pairs where each side won (or tied) at
  * least once connect all models. Each such pair is an edge both ways, so the graph is then strongly
@@ -102,8 +105,11 @@ function everyPairTwoWayConnected(counts: BattleCounts): boolean {
  */
 export function assertMleExists(counts: BattleCounts, what = 'Bradley-Terry fit'): void {
   const n = counts.models.length;
-  if (n <= 1) return;
-  if (everyPairTwoWayConnected(counts)) return;
+  if (n <= 1 || verified.has(counts)) return;
+  if (everyPairTwoWayConnected(counts)) {
+    verified.add(counts);
+    return;
+  }
   const out: number[][] = Array.from({ length: n }, () => []);
   const undirected: number[][] = Array.from({ length: n }, () => []);
   for (let k = 0; k < counts.pairI.length; k++) {

@@ -246,8 +246,35 @@ function fixedMatrixNewton(
   let nu = logNu;
   const gradient = new Float64Array(m);
   let previous = Number.POSITIVE_INFINITY;
+  // Half-tie mode: per pair, a = wins of i + ties/2 and w = all battles, fixed for the whole refit.
+  const { pairI, pairJ } = counts;
+  const pairs = pairI.length;
+  const scores = withNu ? undefined : new Float64Array(pairs);
+  const weights = withNu ? undefined : new Float64Array(pairs);
+  if (scores && weights) {
+    for (let k = 0; k < pairs; k++) {
+      const t = counts.ties[k] as number;
+      scores[k] = (counts.winsI[k] as number) + t / 2;
+      weights[k] = (counts.winsI[k] as number) + (counts.winsJ[k] as number) + t;
+    }
+  }
   for (let iterations = 1; iterations <= settings.maxIterations; iterations++) {
-    evaluate(counts, x, nu, withNu, settings.ridge, gradient, undefined, true);
+    if (scores && weights) {
+      // ∇ℓ: Σ over pairs of (a − w·σ(θi − θj))·(eᵢ − eⱼ), minus ridge·θ
+      gradient.fill(0);
+      for (let k = 0; k < pairs; k++) {
+        const i = pairI[k] as number;
+        const j = pairJ[k] as number;
+        const p = 1 / (1 + Math.exp((x[j] as number) - (x[i] as number)));
+        const g = (scores[k] as number) - (weights[k] as number) * p;
+        gradient[i] = (gradient[i] as number) + g;
+        gradient[j] = (gradient[j] as number) - g;
+      }
+      if (settings.ridge > 0)
+        for (let i = 0; i < n; i++) gradient[i] = (gradient[i] as number) - settings.ridge * (x[i] as number);
+    } else {
+      evaluate(counts, x, nu, withNu, settings.ridge, gradient, undefined, true);
+    }
     const step = choleskySolveFactored(factor.lower, gradient, m);
     let maxStep = 0;
     for (let i = 0; i < m; i++) maxStep = Math.max(maxStep, Math.abs(step[i] as number));

@@ -1,6 +1,6 @@
 import { createRng } from '@prefplay/core';
 import { describe, expect, it } from 'vitest';
-import { sampleBinomial, sampleMultinomial } from './sample-binomial.js';
+import { multinomialSampler, sampleBinomial, sampleMultinomial } from './sample-binomial.js';
 
 function logChoose(n: number, k: number): number {
   let s = 0;
@@ -115,6 +115,16 @@ describe('sampleMultinomial', () => {
       const exact = total * (p[i] as number) * ((i === j ? 1 : 0) - (p[j] as number));
       const scale = total * Math.sqrt((p[i] as number) * (p[j] as number));
       expect(Math.abs(cov - exact)).toBeLessThan((5 * scale * Math.SQRT2) / Math.sqrt(rounds));
+    }
+  });
+
+  it('draws the same from a prepared sampler, call after call, as from sampleMultinomial', () => {
+    const weights = Array.from({ length: 37 }, (_, i) => (i % 5 === 0 ? 0 : 1 + (i % 7)));
+    const prepared = multinomialSampler(weights);
+    const a = createRng(11);
+    const b = createRng(11);
+    for (let round = 0; round < 20; round++) {
+      expect(Array.from(prepared(a, 500 + round))).toEqual(Array.from(sampleMultinomial(b, 500 + round, weights)));
     }
   });
 });

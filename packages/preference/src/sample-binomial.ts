@@ -66,10 +66,10 @@ function binomialRejection(next: Uniform, n: number, p: number): number {
   const a = -0.0873 + 0.0248 * b + 0.01 * p;
   const c = n * p + 0.5;
   const vr = 0.92 - 4.2 / b;
-  const r = p / (1 - p);
-  const alpha = (2.83 + 5.1 / b) * spq;
-  const m = Math.floor((n + 1) * p);
-  // The part of the acceptance bound that depends only on n and p, computed on first need.
+  // The constants of the slow path (about half the draws need it), computed on first need.
+  let r = Number.NaN;
+  let alpha = Number.NaN;
+  let m = Number.NaN;
   let fixedBound = Number.NaN;
   for (;;) {
     const u = draw(next) - 0.5;
@@ -80,10 +80,13 @@ function binomialRejection(next: Uniform, n: number, p: number): number {
     if (k < 0 || k > n) continue;
     if (us >= 0.07 && v <= vr) return k;
     if (v <= 0) continue;
-    v = Math.log((v * alpha) / (a / (us * us) + b));
     if (Number.isNaN(fixedBound)) {
+      r = p / (1 - p);
+      alpha = (2.83 + 5.1 / b) * spq;
+      m = Math.floor((n + 1) * p);
       fixedBound = (m + 0.5) * Math.log((m + 1) / (r * (n - m + 1))) + stirlingTail(m) + stirlingTail(n - m);
     }
+    v = Math.log((v * alpha) / (a / (us * us) + b));
     const bound =
       fixedBound +
       (n + 1) * Math.log((n - m + 1) / (n - k + 1)) +
@@ -128,24 +131,68 @@ function fastUniform(rng: Rng): Uint32Array {
  * uniforms come from a fast generator seeded from `rng` (four draws of it per call).
  */
 export function sampleMultinomial(rng: Rng, total: number, weights: ArrayLike<number>): Float64Array {
-  const next = fastUniform(rng);
+  return multinomialSampler(weights)(rng, total);
+}
+
+/**
+ * `sampleMultinomial` for fixed `weights` drawn many times (bootstrap rounds): the split tree's
+ * conditional probabilities are computed once, and each draw walks the tree with an explicit stack.
+ * The draws equal `sampleMultinomial`'s for the same rng.
+ */
+export function multinomialSampler(weights: ArrayLike<number>): (rng: Rng, total: number) => Float64Array {
   const cells = weights.length;
-  const out = new Float64Array(cells);
   const prefix = new Float64Array(cells + 1);
   for (let k = 0; k < cells; k++) prefix[k + 1] = (prefix[k] as number) + Math.max(0, weights[k] as number);
-  const split = (lo: number, hi: number, count: number): void => {
-    if (count === 0) return;
-    if (hi - lo === 1) {
-      out[lo] = count;
-      return;
-    }
+  // Node i of the split tree (root 1, children 2i and 2i + 1) halves [lo, hi) at the midpoint; its
+  // entry is the probability of the left half (exactly 0 or 1 when a half has no mass).
+  const left = new Float64Array(Math.max(2, 4 * cells));
+  const build = (node: number, lo: number, hi: number): void => {
+    if (hi - lo <= 1) return;
     const mid = (lo + hi) >>> 1;
     const massLeft = (prefix[mid] as number) - (prefix[lo] as number);
     const mass = (prefix[hi] as number) - (prefix[lo] as number);
-    const left = massLeft <= 0 ? 0 : massLeft >= mass ? count : binomial(next, count, massLeft / mass);
-    split(lo, mid, left);
-    split(mid, hi, count - left);
+    left[node] = massLeft <= 0 ? 0 : massLeft >= mass ? 1 : massLeft / mass;
+    build(2 * node, lo, mid);
+    build(2 * node + 1, mid, hi);
   };
-  if (cells > 0 && (prefix[cells] as number) > 0) split(0, cells, total);
-  return out;
+  build(1, 0, cells);
+  const positive = cells > 0 && (prefix[cells] as number) > 0;
+  // (node, lo, hi, count) entries; at most one pending right half per level of the tree
+  const stack = new Float64Array(4 * 64);
+  return (rng: Rng, total: number): Float64Array => {
+    const next = fastUniform(rng);
+    const out = new Float64Array(cells);
+    if (!positive) return out;
+    stack[0] = 1;
+    stack[1] = 0;
+    stack[2] = cells;
+    stack[3] = total;
+    let top = 4;
+    while (top > 0) {
+      top -= 4;
+      const node = stack[top] as number;
+      const lo = stack[top + 1] as number;
+      const hi = stack[top + 2] as number;
+      const count = stack[top + 3] as number;
+      if (count === 0) continue;
+      if (hi - lo === 1) {
+        out[lo] = count;
+        continue;
+      }
+      const mid = (lo + hi) >>> 1;
+      const p = left[node] as number;
+      const toLeft = p <= 0 ? 0 : p >= 1 ? count : binomial(next, count, p);
+      // the right half goes below the left one: depth-first, left to right, as the recursion did
+      stack[top] = 2 * node + 1;
+      stack[top + 1] = mid;
+      stack[top + 2] = hi;
+      stack[top + 3] = count - toLeft;
+      stack[top + 4] = 2 * node;
+      stack[top + 5] = lo;
+      stack[top + 6] = mid;
+      stack[top + 7] = toLeft;
+      top += 8;
+    }
+    return out;
+  };
 }
