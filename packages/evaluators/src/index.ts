@@ -8,6 +8,7 @@ export {
   type ResponsePool,
 } from './exploitability-evaluator.js';
 export { assertGameMatrix, assertPolicy, type GameInputOptions, type InputLocation } from './game-inputs.js';
+export { type LabelDiversity, labelDiversity } from './label-diversity.js';
 export {
   type LengthControlledWinRate,
   type LengthControlledWinRateOptions,
@@ -22,10 +23,21 @@ export {
   multiplicativeWeights,
 } from './multiplicative-weights.js';
 export { nonTerminationRate } from './non-termination-rate.js';
+export { type PerSeedSummary, perSeedSummary } from './per-seed-summary.js';
 export { type PoolExploitabilityResult, poolExploitability } from './pool-exploitability.js';
 export { repetitionRate } from './repetition-rate.js';
+export { type SameLabelAgreement, sameLabelAgreement } from './same-label-agreement.js';
 export { type BleuOptions, bleu, selfBleu } from './self-bleu.js';
+export { type StepFraction, stepFraction } from './step-fraction.js';
 export { textStatisticsEvaluator } from './text-statistics-evaluator.js';
+export {
+  type TwoSampleWinRate,
+  twoSampleWinRate,
+  twoSampleWinRateContrast,
+  twoSampleWinRateDifference,
+  type WinRateGroup,
+  type WinRateSample,
+} from './two-sample-win-rate.js';
 export { type VonNeumannWinner, type VonNeumannWinnerOptions, vonNeumannWinner } from './von-neumann-winner.js';
 export { type WinRate, winRate } from './win-rate.js';
 export { type WinRateEvaluatorOptions, winRateEvaluator } from './win-rate-evaluator.js';

@@ -17,14 +17,31 @@ export type AnnotatorPopulation = {
   readonly cycle: readonly (readonly number[])[];
   readonly qualityRank: readonly (readonly (readonly number[])[])[];
   readonly contextRank: readonly (readonly (readonly number[])[])[];
+  /**
+   * Utility each annotator loses per filler token (`paddingWeight` for the first `concision`
+   * annotators, 0 for the others). Too small to override any difference in meaning, it only orders
+   * responses that are otherwise tied: paraphrases of one claim, off-topic or malformed responses.
+   */
+  readonly paddingPenalty: readonly number[];
 };
 
 /** Tier offsets: malformed < well-formed off-topic < well-formed on-topic, shared by all annotators. */
 const offTopicTier = 100;
 const onTopicTier = 200;
 const contextWeight = 0.1;
+/**
+ * Utility per filler token of an annotator who dislikes padding. A response has fewer than 100
+ * fillers (`maxNewTokens` ≤ 64), so the penalty stays below the 0.1 between two contexts.
+ */
+export const paddingWeight = 0.001;
 
-export function drawAnnotators(rng: Rng): AnnotatorPopulation {
+/**
+ * Draws the population. `concision` (0 to 3, default 0) is the number of annotators who prefer
+ * the concise one of two paraphrases; with one, the truth prefers it 2 to 1 (a minority verdict,
+ * `P = 2/3`), with none it is exactly indifferent between paraphrases.
+ */
+export function drawAnnotators(rng: Rng, options: { readonly concision?: number } = {}): AnnotatorPopulation {
+  const concision = options.concision ?? 0;
   const qualities = Array.from({ length: numQualities }, (_, q) => q);
   const contexts = Array.from({ length: numContexts }, (_, c) => c);
   const cycle: number[][] = [];
@@ -38,7 +55,8 @@ export function drawAnnotators(rng: Rng): AnnotatorPopulation {
     );
     contextRank.push(Array.from({ length: numAnnotators }, () => rng.shuffle(contexts)));
   }
-  return { cycle, qualityRank, contextRank };
+  const paddingPenalty = Array.from({ length: numAnnotators }, (_, k) => (k < concision ? paddingWeight : 0));
+  return { cycle, qualityRank, contextRank, paddingPenalty };
 }
 
 /** Utility of a parsed response to annotator `k` for a prompt on `promptTopic`. */
@@ -49,11 +67,12 @@ export function annotatorUtility(
   meaning: SyntheticMeaning,
 ): number {
   const claim = meaning.claim;
-  if (!meaning.wellFormed || claim === undefined) return 0;
-  if (claim.topic !== promptTopic) return offTopicTier;
+  const padding = (population.paddingPenalty[k] ?? 0) * meaning.fillerCount;
+  if (!meaning.wellFormed || claim === undefined) return -padding;
+  if (claim.topic !== promptTopic) return offTopicTier - padding;
   const quality = population.qualityRank[promptTopic]?.[k]?.[claim.quality] ?? 0;
   const context = population.contextRank[promptTopic]?.[k]?.[claim.context] ?? 0;
-  return onTopicTier + quality + contextWeight * context;
+  return onTopicTier + quality + contextWeight * context - padding;
 }
 
 /**

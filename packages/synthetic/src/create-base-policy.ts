@@ -52,7 +52,7 @@ function fingerprint(
   return {
     kind: 'synthetic-base-policy',
     formatVersion: 1,
-    task: { ...task.options, overconfidence: undefined, temperature: undefined },
+    task: { ...task.options, overconfidence: undefined, concision: undefined, temperature: undefined },
     tokens: task.tokenizer.tokens.join(' '),
     policyConfig: { ...task.policyConfig, seed },
     sft: { seed, steps: options.steps, batchSize: options.batchSize, learningRate: options.learningRate },

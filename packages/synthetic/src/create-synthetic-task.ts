@@ -15,20 +15,39 @@ import { type ClaimExploitability, claimExploitability } from './claim-exploitab
 import { createDomainCodec } from './domain-codec.js';
 import type { SyntheticMeaning } from './parse-response.js';
 import { type ResponseStatistics, responseStatistics } from './response-statistics.js';
-import { drawReferenceResponse } from './sft-corpus.js';
+import { drawConcentratedClaim, drawReferenceResponse } from './sft-corpus.js';
 import { createSyntheticEncoder } from './synthetic-encoder.js';
 import { createSyntheticEvaluator } from './synthetic-evaluator.js';
 import { createTrainingOracle } from './training-oracle.js';
 import { createTruePreference } from './true-preference.js';
-import { domainWords, promptTemplates, topicGroups } from './vocabulary.js';
+import { claimsPerTopic, domainWords, promptTemplates, topicGroups } from './vocabulary.js';
 
 /** Options of `createSyntheticTask`; every field has a default (see the README for the reasons). */
 export const syntheticTaskOptionsSchema = z
   .object({
     /** Seed of everything random in the task: prompt split, annotators, SFT corpus, policy init. */
     seed: z.number().int().min(0).max(0xffffffff).default(0),
-    /** κ of the training oracle on same-meaning pairs, `σ(κ·(f_i − f_j))`; 0 = the clean truth. */
+    /**
+     * κ of the training oracle on same-meaning pairs, `σ(logit P_truth + κ·(f_i − f_j))`; 0 = the
+     * clean truth.
+     */
     overconfidence: z.number().min(0).max(100).default(4),
+    /**
+     * Annotators (of three) who prefer the concise one of two paraphrases: 1 makes the truth prefer
+     * the response with fewer fillers 2 to 1 among paraphrases; 0 makes it exactly indifferent.
+     */
+    concision: z.number().int().min(0).max(3).default(1),
+    /**
+     * Share of the SFT corpus's responses per topic that state the topic's dominant claim (seeded
+     * per topic); the others are spread uniformly over the other eight claims. `null` draws every
+     * claim uniformly (a share of 1/9, the corpus of earlier versions).
+     */
+    dominantClaimShare: z
+      .number()
+      .min(0)
+      .max(1)
+      .nullable()
+      .default(2 / 3),
     /** Reference responses per training prompt in the SFT corpus. */
     sftResponsesPerPrompt: z.number().int().min(1).max(10_000).default(64),
     /** Probability of a filler word before each of the five words of a reference response. */
@@ -77,6 +96,8 @@ export type SyntheticTask = {
   readonly trainPrompts: readonly SyntheticPrompt[];
   /** Held-out prompts (6: each topic with the phrasing its training prompts lack). */
   readonly evalPrompts: readonly SyntheticPrompt[];
+  /** Per topic, the index (`quality · 3 + context`) of the claim a concentrated corpus favours. */
+  readonly dominantClaims: readonly number[];
   /** The reference corpus for supervised fine-tuning, on training prompts only. */
   readonly sftExamples: readonly { readonly prompt: TokenIds; readonly response: TokenIds }[];
   readonly policyConfig: SyntheticPolicyConfig;
@@ -128,13 +149,18 @@ export function createSyntheticTask(input: SyntheticTaskOptions = {}): Synthetic
     });
   });
 
-  const population = drawAnnotators(rng.fork('annotators'));
+  const population = drawAnnotators(rng.fork('annotators'), { concision: options.concision });
 
+  const dominantRng = rng.fork('dominant-claims');
+  const dominantClaims = topicGroups.map(() => dominantRng.int(claimsPerTopic));
   const corpusRng = rng.fork('sft-corpus');
   const examples: { prompt: TokenIds; response: TokenIds }[] = [];
   for (const prompt of trainPrompts) {
     for (let n = 0; n < options.sftResponsesPerPrompt; n++) {
-      const text = drawReferenceResponse(corpusRng, prompt.topic, options.fillerProbability);
+      const share = options.dominantClaimShare;
+      const claim =
+        share === null ? undefined : drawConcentratedClaim(corpusRng, dominantClaims[prompt.topic] as number, share);
+      const text = drawReferenceResponse(corpusRng, prompt.topic, options.fillerProbability, claim);
       examples.push({ prompt: prompt.tokens, response: codec.responseTokens(text) });
     }
   }
@@ -172,6 +198,7 @@ export function createSyntheticTask(input: SyntheticTaskOptions = {}): Synthetic
     tokenizer,
     trainPrompts,
     evalPrompts,
+    dominantClaims,
     sftExamples,
     policyConfig,
     sampling: { maxNewTokens: options.maxNewTokens, temperature: options.temperature, eosTokenId: tokenizer.eosId },

@@ -4,8 +4,15 @@ export {
   drawAnnotators,
   majorityMatrix,
   numAnnotators,
+  paddingWeight,
 } from './annotators.js';
 export { type ClaimExploitability, claimExploitability, claimsOfTopic } from './claim-exploitability.js';
+export {
+  type ContrastiveEncoder,
+  type ContrastiveEncoderOptions,
+  contrastiveEncoderOptionsSchema,
+  trainContrastiveEncoder,
+} from './contrastive-encoder.js';
 export {
   type BasePolicyFit,
   type BasePolicyOptions,
@@ -22,7 +29,36 @@ export {
   type SyntheticTaskOptions,
   syntheticTaskOptionsSchema,
 } from './create-synthetic-task.js';
+export {
+  distributionSummary,
+  expectedWinRate,
+  histogramDistribution,
+  type MeaningDistribution,
+  winRateSample,
+} from './distribution-metrics.js';
 export { createDomainCodec, type DomainCodec, type DomainTokenizer } from './domain-codec.js';
+export { type IdealDynamics, type IdealDynamicsOptions, idealDynamics } from './ideal-dynamics.js';
+export {
+  createMeaningEvaluator,
+  evaluationSeed,
+  type MeaningEvaluatorOptions,
+  type MeaningRecord,
+  meaningEvaluatorOptionsSchema,
+  sampleMeaningHistograms,
+} from './meaning-evaluator.js';
+export {
+  alignDistributions,
+  histogramProbabilities,
+  type MeaningHistogram,
+  meaningHistogram,
+  meaningLabel,
+} from './meaning-histogram.js';
+export {
+  createNoisyMeaningEncoder,
+  misreadMeaning,
+  type NoisyMeaningEncoderOptions,
+  noisyMeaningEncoderOptionsSchema,
+} from './noisy-meaning-encoder.js';
 export {
   type Claim,
   claimKey,
@@ -31,10 +67,10 @@ export {
   type SyntheticMeaning,
 } from './parse-response.js';
 export { type ResponseStatistics, responseStatistics } from './response-statistics.js';
-export { drawReferenceResponse } from './sft-corpus.js';
+export { type ClaimSlots, drawConcentratedClaim, drawReferenceResponse } from './sft-corpus.js';
 export { createSyntheticEncoder, embedMeaning, encoderDimension } from './synthetic-encoder.js';
 export { createSyntheticEvaluator } from './synthetic-evaluator.js';
-export { createTrainingOracle } from './training-oracle.js';
+export { createTrainingOracle, overconfidentVerdict, trainingMatrix } from './training-oracle.js';
 export { createTruePreference, truthMatrix } from './true-preference.js';
 export {
   claimsPerTopic,

@@ -50,8 +50,9 @@ describe('truePreference', () => {
     }
   });
 
-  it('gives exactly 1/2 to the same meaning whatever the surface', async () => {
-    const m = await task.truePreference.doCompare({
+  it('gives exactly 1/2 to the same meaning whatever the surface without concision', async () => {
+    const indifferent = createSyntheticTask({ seed: 11, concision: 0 });
+    const m = await indifferent.truePreference.doCompare({
       prompt,
       responses: [
         task.response('cats are calm today .'),
@@ -64,6 +65,45 @@ describe('truePreference', () => {
       [0.5, 0.5, 0.5],
       [0.5, 0.5, 0.5],
     ]);
+  });
+
+  it('with concision prefers the concise paraphrase 2 to 1 and leaves every other verdict alone', async () => {
+    const indifferent = createSyntheticTask({ seed: 11, concision: 0 });
+    const responses = [
+      task.response('cats are calm today .'),
+      task.response('really kittens seem peaceful lately .'),
+      task.response('please kittens are quiet today .'),
+      task.response('cats are very bright outside .'),
+      task.response('so so dogs are strong together .'),
+      task.response('dogs are tough jointly .'),
+      task.response('books are calm today .'),
+      { tokens: task.response('cats are calm today .').tokens.slice(0, -1) },
+      { tokens: task.response('really cats are calm .').tokens },
+    ];
+    const m = await task.truePreference.doCompare({ prompt, responses });
+    const plain = await indifferent.truePreference.doCompare({ prompt, responses });
+    expect(m[0]?.[1]).toBeCloseTo(2 / 3, 15);
+    expect(m[1]?.[2]).toBe(0.5);
+    // off-topic claims are tied in meaning, so padding orders them too (2 fillers against none)
+    expect(m[5]?.[4]).toBeCloseTo(2 / 3, 15);
+    expect(m[5]?.[6]).toBe(0.5);
+    // malformed: the unpadded one is preferred 2 to 1
+    expect(m[7]?.[8]).toBeCloseTo(2 / 3, 15);
+    const tied = (i: number, j: number) => {
+      const a = task.meaningOf(responses[i] as never);
+      const b = task.meaningOf(responses[j] as never);
+      const offTopic = (x: typeof a) => x.wellFormed && x.claim?.topic !== prompt.topic;
+      return a.key === b.key || (offTopic(a) && offTopic(b)) || (!a.wellFormed && !b.wellFormed);
+    };
+    let compared = 0;
+    for (let i = 0; i < responses.length; i++) {
+      for (let j = 0; j < responses.length; j++) {
+        if (tied(i, j)) continue;
+        expect(m[i]?.[j]).toBe(plain[i]?.[j]);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(50);
   });
 
   it('ranks malformed below off-topic below on-topic, unanimously', async () => {
