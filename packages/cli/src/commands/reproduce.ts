@@ -9,20 +9,25 @@ import { prepareExperiment, runSyntheticExperiment } from '../synthetic-experime
 
 const help = `Usage: prefplay reproduce [options]
 
-Runs the main experiment on the embedded synthetic task: fits the base policy by supervised
-fine-tuning, then trains SPPO, S-SPPO and iterative DPO from that same base, evaluating every
-iteration on held-out prompts (true win rate against the base with its standard error,
-exploitability against the pool of every checkpoint's samples, mean length, repetition,
-distinct-2, log-prob change of chosen and rejected). Prints the final table and writes
-config.json, summary.json, report.html and one run directory per seed and method.
+Runs the pre-registered headline experiment of docs/reproduction.md on the embedded synthetic
+task: per seed, the base policy by supervised fine-tuning and one large base sample on the
+held-out prompts; then SPPO, S-SPPO and iterative DPO from that same base under the clean oracle
+(κ = 0) and the overconfident one (κ = 4). Every iteration is evaluated by the true preference on
+its own independently seeded sample: win rate against the base sample (standard error with the
+base's noise), exact exploitability over meanings, fillers, well-formed share, distinct meanings.
+The exact SPPO / S-SPPO dynamics from the measured base distribution are drawn beside them.
+Prints each criterion's verdict with its numbers and the final tables, and writes config.json,
+summary.json (methods, cells, runs, verdicts) and report.html.
 
 Options:
   --out DIR              run directory (default runs/<timestamp>)
-  --seeds LIST           comma-separated seeds (default 1,2,3; 1 with --quick); summary.json keeps
-                         each seed's numbers and the table shows their mean
-  --overconfidence X     overconfidence κ of the training oracle on same-meaning pairs (default 4)
+  --seeds LIST           comma-separated seeds (default 1,2,3,4,5; 1 with --quick)
+  --overconfidence LIST  κ of the training oracle, one cell per value (default 0,4)
+  --concision N          annotators (of 3) who prefer the concise paraphrase (default 1; 0 = indifferent truth)
+  --dominant-share X     share of the dominant claim in the SFT corpus (default 2/3; "uniform" = every claim alike)
   --iterations N         self-play iterations per method (default 6; 2 with --quick)
   --methods LIST         among sppo,s-sppo,iterative-dpo,iterative-ipo (default sppo,s-sppo,iterative-dpo)
+<<<<<<< HEAD
   --ablations LIST       extra S-SPPO runs: gate-only, repulsion-only
   --encoder NAME         semantic encoder of the gate: task (default), tfidf, policy-hidden
   --quick                a small budget for CI (well under two minutes)
@@ -66,6 +71,24 @@ function methodEntry(method: string): Record<string, unknown> {
       });
   }
 }
+=======
+  --ablations LIST       extra runs: gate-only, repulsion-only, sppo-two-sided
+  --encoder NAME         semantic encoder of the gate: task (default), tfidf, policy-hidden, contrastive
+  --quick                a small budget for CI (about ten seconds after the build)
+  --help                 show help
+`;
+
+const ablationEntries = {
+  'gate-only': { name: 's-sppo-gate-only', method: 's-sppo', gate: { enabled: true }, repulsion: { enabled: false } },
+  'repulsion-only': {
+    name: 's-sppo-repulsion-only',
+    method: 's-sppo',
+    gate: { enabled: false },
+    repulsion: { enabled: true },
+  },
+  'sppo-two-sided': { name: 'sppo-two-sided', method: 'sppo', sppo: { convention: 'two-sided' } },
+} as const;
+>>>>>>> a0d47f9 (Experiment runner: factorial cells, the decisive evaluation, exact dynamics, step fractions, paired comparisons and verdicts; pre-registered design of the reproduction)
 
 function list(value: string | undefined): string[] | undefined {
   return value
@@ -78,10 +101,12 @@ function timestamp(date: Date): string {
   return date.toISOString().replace(/[:]/g, '-').replace(/\..+$/, '');
 }
 
-/** The experiment `prefplay reproduce` runs, from its flags. */
+/** The experiment `prefplay reproduce` runs, from its flags: the headline cell of the pre-registered design. */
 export function reproduceConfig(flags: {
   readonly seeds?: readonly number[];
-  readonly overconfidence?: number;
+  readonly overconfidence?: readonly number[];
+  readonly concision?: number;
+  readonly dominantClaimShare?: number | null;
   readonly iterations?: number;
   readonly methods?: readonly string[];
   readonly ablations?: readonly string[];
@@ -97,14 +122,18 @@ export function reproduceConfig(flags: {
         code: 'invalid-options',
         problem: `unknown ablation "${ablation}"`,
         where: { field: '--ablations' },
-        hint: `Use ${Object.keys(ablationEntries).join(' or ')}`,
+        hint: `Use ${Object.keys(ablationEntries).join(', ')}`,
       });
     }
     methods.push(methodEntry(entry));
   }
   return {
-    seeds: [...(flags.seeds ?? (quick ? [1] : [1, 2, 3]))],
-    task: flags.overconfidence !== undefined ? { overconfidence: flags.overconfidence } : {},
+    seeds: [...(flags.seeds ?? (quick ? [1] : [1, 2, 3, 4, 5]))],
+    task: {
+      overconfidence: [...(flags.overconfidence ?? [0, 4])],
+      ...(flags.concision !== undefined ? { concision: flags.concision } : {}),
+      ...(flags.dominantClaimShare !== undefined ? { dominantClaimShare: flags.dominantClaimShare } : {}),
+    },
     base: quick ? { steps: 150 } : {},
     encoder: flags.encoder ?? 'task',
     trainer: {
@@ -116,7 +145,10 @@ export function reproduceConfig(flags: {
       optimizer: 'adam',
     },
     methods: methods as ExperimentConfig['methods'],
-    evaluation: { samplesPerPrompt: quick ? 4 : 16, exploitability: true },
+    evaluation: quick
+      ? { samplesPerPrompt: 32, baseSamplesPerPrompt: 64 }
+      : { samplesPerPrompt: 128, baseSamplesPerPrompt: 256 },
+    runDirectories: !quick,
   };
 }
 
@@ -131,6 +163,8 @@ export const reproduceCommand: Command = {
         out: { type: 'string' },
         seeds: { type: 'string' },
         overconfidence: { type: 'string' },
+        concision: { type: 'string' },
+        'dominant-share': { type: 'string' },
         iterations: { type: 'string' },
         methods: { type: 'string' },
         ablations: { type: 'string' },
@@ -154,13 +188,19 @@ export const reproduceCommand: Command = {
       return n;
     };
     const seeds = list(values.seeds)?.map((s) => number('--seeds', s) as number);
-    const overconfidence = number('--overconfidence', values.overconfidence);
+    const overconfidence = list(values.overconfidence)?.map((s) => number('--overconfidence', s) as number);
+    const concision = number('--concision', values.concision);
+    const share = values['dominant-share'];
+    const dominantClaimShare =
+      share === undefined ? undefined : share === 'uniform' ? null : number('--dominant-share', share);
     const iterations = number('--iterations', values.iterations);
     const methods = list(values.methods);
     const ablations = list(values.ablations);
     const input = reproduceConfig({
       ...(seeds ? { seeds } : {}),
       ...(overconfidence !== undefined ? { overconfidence } : {}),
+      ...(concision !== undefined ? { concision } : {}),
+      ...(dominantClaimShare !== undefined ? { dominantClaimShare } : {}),
       ...(iterations !== undefined ? { iterations } : {}),
       ...(methods ? { methods } : {}),
       ...(ablations ? { ablations } : {}),
@@ -173,8 +213,13 @@ export const reproduceCommand: Command = {
     const setup = await prepareExperiment(config, { baseDirectory: io.cwd, env: process.env });
     io.stderr(`${describeBackend(backend)}\n`);
     const out = resolve(io.cwd, values.out ?? join('runs', timestamp(new Date())));
+<<<<<<< HEAD
     const result = await runSyntheticExperiment(setup, out, io, { mode });
     io.stdout(`${result.table}\n\n`);
+=======
+    const result = await runSyntheticExperiment(config, out, io);
+    io.stdout(`${result.text}\n`);
+>>>>>>> a0d47f9 (Experiment runner: factorial cells, the decisive evaluation, exact dynamics, step fractions, paired comparisons and verdicts; pre-registered design of the reproduction)
     io.stdout(
       `Run directory: ${out}\nReport: ${join(out, 'report.html')}\nTotal time: ${result.seconds.toFixed(1)} s\n`,
     );

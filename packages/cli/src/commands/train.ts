@@ -122,13 +122,14 @@ export const trainCommand: Command = {
       return exitCodes.ok;
     }
     io.stderr(`${describeBackend(backend)}\n`);
-    let result: Awaited<ReturnType<typeof runSyntheticExperiment>>;
-    try {
-      result = await runSyntheticExperiment(setup, out, io, { mode });
-    } catch (error) {
-      throw locateInDocument(document, error);
-    }
+    const out = resolve(io.cwd, values.out ?? join('runs', timestamp(new Date())));
+<<<<<<< HEAD
+    const result = await runSyntheticExperiment(setup, out, io, { mode });
     io.stdout(`${result.table}\n\nRun directory: ${out}\n`);
+=======
+    const result = await runSyntheticExperiment(config, out, io);
+    io.stdout(`${result.text}\nRun directory: ${out}\nReport: ${join(out, 'report.html')}\n`);
+>>>>>>> a0d47f9 (Experiment runner: factorial cells, the decisive evaluation, exact dynamics, step fractions, paired comparisons and verdicts; pre-registered design of the reproduction)
     return exitCodes.ok;
   },
 };

@@ -1,0 +1,333 @@
+import type { IterationSummary } from '@prefplay/trainers';
+import type { ExperimentAnalysis } from './experiment-analysis.js';
+
+/** One line of a curve plot. */
+export type CurveSeries = {
+  readonly name: string;
+  readonly color: string;
+  /** `mean`: bold with markers; `seed`: thin and faint, behind; `ideal`: dashed. */
+  readonly style: 'mean' | 'seed' | 'ideal';
+  readonly points: readonly (readonly [number, number])[];
+  /** Shown in the legend (per-seed lines usually are not). */
+  readonly legend?: boolean;
+};
+
+export type CurvePlot = {
+  readonly title: string;
+  readonly xLabel: string;
+  readonly yLabel: string;
+  readonly series: readonly CurveSeries[];
+  /** A horizontal reference line (e.g. 0.5 for a win rate against the base). */
+  readonly reference?: number;
+};
+
+const palette = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf', '#7f7f7f'];
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function niceTicks(min: number, max: number, count = 5): number[] {
+  if (!(max > min)) return [min];
+  const raw = (max - min) / count;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 2.5, 5, 10].find((m) => m * magnitude >= raw) ?? 10) * magnitude;
+  const out: number[] = [];
+  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
+  return out;
+}
+
+/**
+ * An inline SVG line plot with axis labels: per-seed lines thin and faint behind the means, ideal
+ * (exact-dynamics) curves dashed, an optional reference line. Undefined when no series has a point.
+ */
+export function renderCurvePlotSvg(plot: CurvePlot): string | undefined {
+  const series = plot.series.filter((s) => s.points.some(([x, y]) => Number.isFinite(x) && Number.isFinite(y)));
+  if (series.length === 0) return undefined;
+  const width = 460;
+  const height = 300;
+  const left = 64;
+  const right = 14;
+  const legendItems = series.filter((s) => s.legend !== false && s.style !== 'seed');
+  const legendRows: { name: string; color: string; style: CurveSeries['style']; x: number; y: number }[] = [];
+  {
+    let x = left;
+    let y = 36;
+    for (const s of legendItems) {
+      const w = 34 + 6.2 * s.name.length;
+      if (x + w > width - right && x > left) {
+        x = left;
+        y += 14;
+      }
+      legendRows.push({ name: s.name, color: s.color, style: s.style, x, y });
+      x += w;
+    }
+  }
+  const top = (legendRows[legendRows.length - 1]?.y ?? 36) + 14;
+  const bottom = 44;
+  const xs = series.flatMap((s) => s.points.map(([x]) => x)).filter(Number.isFinite);
+  const ys = series.flatMap((s) => s.points.map(([, y]) => y)).filter(Number.isFinite);
+  if (plot.reference !== undefined) ys.push(plot.reference);
+  let [xMin, xMax] = [Math.min(...xs), Math.max(...xs)];
+  if (xMax === xMin) [xMin, xMax] = [xMin - 0.5, xMax + 0.5];
+  let [yMin, yMax] = [Math.min(...ys), Math.max(...ys)];
+  const pad = yMax - yMin < 1e-9 ? Math.abs(yMax) * 0.1 || 0.05 : (yMax - yMin) * 0.06;
+  yMin -= pad;
+  yMax += pad;
+  const px = (x: number) => left + ((x - xMin) / (xMax - xMin)) * (width - left - right);
+  const py = (y: number) => top + (1 - (y - yMin) / (yMax - yMin)) * (height - top - bottom);
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(plot.title)}">`,
+    `<rect x="0" y="0" width="${width}" height="${height}" fill="#fff"/>`,
+    `<text x="${left}" y="20" font-size="13" font-weight="600" fill="#222">${escapeHtml(plot.title)}</text>`,
+  ];
+  const yTicks = niceTicks(yMin, yMax);
+  const step = yTicks.length > 1 ? (yTicks[1] as number) - (yTicks[0] as number) : 1;
+  let digits = 0;
+  while (digits < 6 && Math.abs(step * 10 ** digits - Math.round(step * 10 ** digits)) > 1e-6) digits++;
+  for (const tick of yTicks) {
+    const y = py(tick).toFixed(1);
+    parts.push(
+      `<line x1="${left}" x2="${width - right}" y1="${y}" y2="${y}" stroke="#ececec"/>`,
+      `<text x="${left - 6}" y="${y}" font-size="11" text-anchor="end" dominant-baseline="middle" fill="#555">${tick.toFixed(digits)}</text>`,
+    );
+  }
+  for (const tick of niceTicks(xMin, xMax, Math.min(8, Math.max(1, Math.round(xMax - xMin)))).filter(
+    Number.isInteger,
+  )) {
+    const x = px(tick).toFixed(1);
+    parts.push(
+      `<line x1="${x}" x2="${x}" y1="${height - bottom}" y2="${height - bottom + 4}" stroke="#555"/>`,
+      `<text x="${x}" y="${height - bottom + 16}" font-size="11" text-anchor="middle" fill="#555">${tick}</text>`,
+    );
+  }
+  const plotMiddle = (top + height - bottom) / 2;
+  parts.push(
+    `<line x1="${left}" x2="${width - right}" y1="${height - bottom}" y2="${height - bottom}" stroke="#555"/>`,
+    `<line x1="${left}" x2="${left}" y1="${top}" y2="${height - bottom}" stroke="#555"/>`,
+    `<text x="${(left + width - right) / 2}" y="${height - 8}" font-size="12" text-anchor="middle" fill="#333">${escapeHtml(plot.xLabel)}</text>`,
+    `<text x="14" y="${plotMiddle}" font-size="12" text-anchor="middle" fill="#333" transform="rotate(-90 14 ${plotMiddle})">${escapeHtml(plot.yLabel)}</text>`,
+  );
+  if (plot.reference !== undefined) {
+    const y = py(plot.reference).toFixed(1);
+    parts.push(`<line x1="${left}" x2="${width - right}" y1="${y}" y2="${y}" stroke="#999" stroke-dasharray="2 3"/>`);
+  }
+  const order: CurveSeries['style'][] = ['seed', 'ideal', 'mean'];
+  for (const style of order) {
+    for (const s of series.filter((x) => x.style === style)) {
+      const points = s.points
+        .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y))
+        .map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`);
+      const stroke =
+        style === 'seed'
+          ? `stroke-width="1" stroke-opacity="0.28"`
+          : style === 'ideal'
+            ? `stroke-width="1.8" stroke-dasharray="6 4"`
+            : `stroke-width="2.2"`;
+      parts.push(
+        `<polyline class="${style}" points="${points.join(' ')}" fill="none" stroke="${s.color}" ${stroke}><title>${escapeHtml(s.name)}</title></polyline>`,
+      );
+      if (style === 'mean') {
+        for (const point of points) {
+          const [x, y] = point.split(',');
+          parts.push(`<circle cx="${x}" cy="${y}" r="2.6" fill="${s.color}"/>`);
+        }
+      }
+    }
+  }
+  for (const item of legendRows) {
+    const dash = item.style === 'ideal' ? ' stroke-dasharray="5 3"' : '';
+    parts.push(
+      `<line x1="${item.x}" x2="${item.x + 16}" y1="${item.y}" y2="${item.y}" stroke="${item.color}" stroke-width="2"${dash}/>`,
+      `<text x="${item.x + 20}" y="${item.y}" font-size="11" dominant-baseline="middle" fill="#222">${escapeHtml(item.name)}</text>`,
+    );
+  }
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+/** The panels of the experiment report: key, title and y-axis label; the reference line. */
+export const experimentPanels: readonly { key: string; title: string; yLabel: string; reference?: number }[] = [
+  { key: 'winRateVsBase', title: 'True win rate against the base', yLabel: 'P(policy ≻ base)', reference: 0.5 },
+  { key: 'exploitability', title: 'Exact exploitability over meanings', yLabel: 'exploitability', reference: 0 },
+  { key: 'fillers', title: 'Filler tokens per response', yLabel: 'fillers' },
+  { key: 'wellFormed', title: 'Well-formed responses', yLabel: 'share', reference: 1 },
+  { key: 'distinctMeanings', title: 'Distinct meanings among K samples', yLabel: 'meanings' },
+  { key: 'stepFraction', title: 'Fraction of the exact step realised', yLabel: 'fraction', reference: 1 },
+];
+
+const idealMatch: Record<string, string> = { 'exact SPPO': 'sppo', 'exact S-SPPO': 's-sppo' };
+
+function pointsOf(rows: readonly IterationSummary[], key: string): [number, number][] {
+  return rows.flatMap((r) => (typeof r[key] === 'number' ? [[r.iteration, r[key] as number] as [number, number]] : []));
+}
+
+/** The plots of one cell: per metric, the mean of every method over seeds, its per-seed runs and the ideal curves. */
+export function cellPlots(cell: ExperimentAnalysis['cells'][number], colors: ReadonlyMap<string, string>): string[] {
+  return experimentPanels.flatMap((panel) => {
+    const series: CurveSeries[] = [];
+    for (const [name, method] of Object.entries(cell.methods)) {
+      const color = colors.get(name) ?? '#333';
+      for (const [seed, rows] of Object.entries(method.perSeed ?? {})) {
+        series.push({ name: `${name}, seed ${seed}`, color, style: 'seed', points: pointsOf(rows, panel.key) });
+      }
+      series.push({ name, color, style: 'mean', points: pointsOf(method.iterations, panel.key) });
+    }
+    for (const [name, ideal] of Object.entries(cell.ideal)) {
+      const match = Object.entries(idealMatch).find(([prefix]) => name.startsWith(prefix))?.[1];
+      series.push({
+        name,
+        color: colors.get(match ?? '') ?? '#555',
+        style: 'ideal',
+        points: pointsOf(ideal.iterations, panel.key),
+      });
+    }
+    const svg = renderCurvePlotSvg({
+      title: panel.title,
+      xLabel: 'self-play iteration',
+      yLabel: panel.yLabel,
+      series,
+      ...(panel.reference !== undefined ? { reference: panel.reference } : {}),
+    });
+    return svg === undefined ? [] : [svg];
+  });
+}
+
+function formatNumber(value: number | undefined, digits = 3): string {
+  return value === undefined || !Number.isFinite(value) ? '–' : value.toFixed(digits);
+}
+
+/** Rows of the final-iteration table of a cell: mean over seeds, seeds above the base, difference to SPPO. */
+export function cellTableRows(cell: ExperimentAnalysis['cells'][number]): string[][] {
+  return Object.entries(cell.methods).map(([name, method]) => {
+    const last = method.iterations[method.iterations.length - 1];
+    const perSeed = Object.values(method.perSeed ?? {}).map((rows) => rows[rows.length - 1]);
+    const above = perSeed.filter((r) => (r?.winRateVsBase ?? 0) > 0.5).length;
+    const versus = cell.comparisons.find((c) => c.first === name && c.second === 'sppo');
+    return [
+      name,
+      formatNumber(last?.winRateVsBase),
+      `${above}/${perSeed.length}`,
+      versus ? `${formatNumber(versus.summary.mean)} (${versus.summary.positive}/${versus.summary.count})` : '–',
+      formatNumber(last?.exploitability),
+      formatNumber(last?.fillers, 2),
+      formatNumber(last?.wellFormed),
+      formatNumber(last?.distinctMeanings, 2),
+      formatNumber(last?.stepFraction, 2),
+    ];
+  });
+}
+
+export const cellTableHeader = [
+  'method',
+  'win rate vs base',
+  'seeds > 0.5',
+  'minus SPPO (seeds > 0)',
+  'exploitability',
+  'fillers',
+  'well-formed',
+  'distinct meanings',
+  'step fraction',
+];
+
+/** The terminal text of an experiment: the pre-registered verdicts, then each cell's final table. */
+export function formatExperimentText(analysis: ExperimentAnalysis): string {
+  const lines: string[] = [];
+  if (analysis.verdicts.length > 0) {
+    lines.push('Pre-registered criteria (docs/reproduction.md):');
+    for (const v of analysis.verdicts) {
+      lines.push(`  (${v.criterion}) ${v.pass ? 'PASS' : 'FAIL'} [${v.cell}] ${v.statement}`);
+    }
+    lines.push('');
+  }
+  for (const cell of analysis.cells) {
+    lines.push(`${cell.cell.label}: final iteration, mean of seeds ${analysis.seeds.join(', ')}`);
+    const rows = [cellTableHeader, ...cellTableRows(cell)];
+    const widths = cellTableHeader.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length)));
+    for (const [r, row] of rows.entries()) {
+      lines.push(
+        `  ${row.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ')}`,
+      );
+      if (r === 0) lines.push(`  ${widths.map((w) => '-'.repeat(w)).join('  ')}`);
+    }
+    for (const [name, ideal] of Object.entries(cell.ideal)) {
+      const last = ideal.iterations[ideal.iterations.length - 1];
+      lines.push(
+        `  ${name}: win rate ${formatNumber(last?.winRateVsBase)}, exploitability ${formatNumber(last?.exploitability)}, fillers ${formatNumber(last?.fillers, 2)}`,
+      );
+    }
+    for (const [name, q] of Object.entries(cell.encoderQuality)) {
+      lines.push(
+        `  encoder of ${name}: precision ${formatNumber(q.precision)}, recall ${formatNumber(q.recall)} at s ≥ ${q.threshold}`,
+      );
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The experiment's HTML page (inline SVG, no scripts): the verdicts, then per cell its plots (at
+ * most `maxPlottedCells` cells) and its final table, then the config.
+ */
+export function renderExperimentReport(
+  analysis: ExperimentAnalysis,
+  options: { readonly maxPlottedCells?: number } = {},
+): string {
+  const names = [...new Set(analysis.cells.flatMap((c) => Object.keys(c.methods)))];
+  const colors = new Map(names.map((n, i) => [n, palette[i % palette.length] as string]));
+  const maxPlotted = options.maxPlottedCells ?? 4;
+  const verdicts = analysis.verdicts
+    .map(
+      (v) =>
+        `<li><strong class="${v.pass ? 'pass' : 'fail'}">(${v.criterion}) ${v.pass ? 'PASS' : 'FAIL'}</strong> <em>${escapeHtml(v.cell)}</em>: ${escapeHtml(v.statement)}</li>`,
+    )
+    .join('\n');
+  const sections = analysis.cells
+    .map((cell, index) => {
+      const plots =
+        index < maxPlotted
+          ? cellPlots(cell, colors)
+              .map((svg) => `<figure>${svg}</figure>`)
+              .join('\n')
+          : '';
+      const header = `<tr>${cellTableHeader.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`;
+      const rows = cellTableRows(cell)
+        .map(
+          (row) =>
+            `<tr>${row.map((c, i) => (i === 0 ? `<th>${escapeHtml(c)}</th>` : `<td>${escapeHtml(c)}</td>`)).join('')}</tr>`,
+        )
+        .join('');
+      return `<h2>${escapeHtml(cell.cell.label)}</h2>\n<div class="plots">\n${plots}\n</div>\n<table>${header}${rows}</table>`;
+    })
+    .join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>prefplay: SPPO and S-SPPO on the synthetic task</title>
+<style>
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px; color: #222; background: #fafafa; }
+h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 22px 0 8px; }
+p.meta { color: #555; margin: 0 0 12px; } .pass { color: #1a7f37; } .fail { color: #b42318; }
+.plots { display: flex; flex-wrap: wrap; gap: 10px; }
+figure { margin: 0; background: #fff; border: 1px solid #ddd; border-radius: 4px; }
+table { border-collapse: collapse; margin: 12px 0; background: #fff; font-size: 13px; }
+th, td { border: 1px solid #ddd; padding: 4px 8px; text-align: right; } th:first-child { text-align: left; }
+pre { background: #fff; border: 1px solid #ddd; padding: 8px; font-size: 12px; overflow-x: auto; }
+</style>
+</head>
+<body>
+<h1>SPPO and S-SPPO on the synthetic task</h1>
+<p class="meta">Seeds ${escapeHtml(analysis.seeds.join(', '))}. Bold lines: mean over seeds; faint lines: each seed; dashed: the exact dynamics from the measured base distribution. Iteration 0 is the base policy. Evaluation: the true preference and the known meanings, on held-out prompts.</p>
+<h2>Pre-registered criteria</h2>
+<ul>
+${verdicts || '<li>none apply to these cells</li>'}
+</ul>
+${sections}
+<h2>Config</h2>
+<pre>${escapeHtml(JSON.stringify(analysis.summary.config, null, 2))}</pre>
+</body>
+</html>
+`;
+}
