@@ -37,6 +37,8 @@ export type RunRecord = {
   readonly encoder: string;
   /** Whether the semantic gate was on. */
   readonly calibrated: boolean;
+  /** CPU time of the run (training and evaluation). */
+  readonly cpuSeconds?: number;
   iterations: IterationSummary[];
   /** The evaluation's meaning histograms, `[iteration][prompt]`. */
   readonly histograms: readonly (readonly MeaningHistogram[])[];
@@ -411,6 +413,7 @@ export function analyseExperiment(input: {
       encoder: r.encoder,
       ...(r.sharedWith !== undefined ? { sharedWith: r.sharedWith } : {}),
       ...(r.encoderQuality ? { encoderQuality: r.encoderQuality } : {}),
+      ...(r.cpuSeconds !== undefined ? { cpuSeconds: Number(r.cpuSeconds.toFixed(2)) } : {}),
       iterations: r.iterations.map((row) => {
         const out: Record<string, number> = { iteration: row.iteration };
         for (const key of runFields) if (typeof row[key] === 'number') out[key] = row[key] as number;

@@ -441,10 +441,9 @@ async function runMethod(input: {
               ? createNoisyMeaningEncoder({ task, errorRate: spec.noisy.errorRate, seed: spec.noisy.seed + seed })
               : (input.contrastive.get(JSON.stringify(spec)) as ContrastiveEncoder);
     const calibration = resolveCalibration(method.config);
-    const encoderQuality =
-      calibration.gate && spec !== 'task'
-        ? await measureEncoder(encoder, task, input.baseSamples, (method.config.gate.low + method.config.gate.high) / 2)
-        : undefined;
+    const encoderQuality = calibration.gate
+      ? await measureEncoder(encoder, task, input.baseSamples, (method.config.gate.low + method.config.gate.high) / 2)
+      : undefined;
     const histograms: MeaningHistogram[][] = [];
     const stream = `${cell.label}/${method.name}`;
     const evaluator = createMeaningEvaluator({
@@ -461,6 +460,7 @@ async function runMethod(input: {
     });
     const bar = createProgressBar(io, `seed ${seed} ${cell.label} ${method.name}`);
     const started = Date.now();
+    const cpu = process.cpuUsage();
     const result = await runSelfPlay({ ...mergeMethod(config.trainer, method.entry), seed } as SelfPlayConfig, {
       policy,
       sampler,
@@ -481,8 +481,10 @@ async function runMethod(input: {
     });
     bar.finish();
     const last = result.iterations[result.iterations.length - 1];
+    const used = process.cpuUsage(cpu);
     io.stderr(
-      `seed ${seed} ${cell.label}: ${method.name} done in ${((Date.now() - started) / 1000).toFixed(1)} s` +
+      `seed ${seed} ${cell.label}: ${method.name} done in ${((Date.now() - started) / 1000).toFixed(1)} s ` +
+        `(${((used.user + used.system) / 1e6).toFixed(1)} s CPU)` +
         (last?.winRateVsBase !== undefined ? `, true win rate vs base ${last.winRateVsBase.toFixed(3)}` : '') +
         '\n',
     );
@@ -493,6 +495,7 @@ async function runMethod(input: {
       algorithm: method.config.method,
       encoder: encoderLabel(spec),
       calibrated: calibration.gate,
+      cpuSeconds: (used.user + used.system) / 1e6,
       iterations: result.iterations.map((r) => ({ ...r })),
       histograms,
       ...(encoderQuality ? { encoderQuality } : {}),

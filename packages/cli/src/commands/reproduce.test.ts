@@ -1,6 +1,10 @@
 import { PrefplayError, parseOptions } from '@prefplay/core';
 import { describe, expect, it } from 'vitest';
+<<<<<<< HEAD
 import { experimentConfigSchema } from '../experiment-config.js';
+=======
+import { experimentCells, experimentConfigSchema } from '../synthetic-experiment.js';
+>>>>>>> 0f6707a (Fix the schedule from the optimiser diagnostics; factorial and encoder-quality experiment configs; documentation of the new options)
 import { reproduceConfig } from './reproduce.js';
 
 describe('reproduce config', () => {
@@ -15,6 +19,37 @@ describe('reproduce config', () => {
     );
     expect(quick.seeds).toEqual([1, 2]);
     expect(quick.methods.map((m) => m.name ?? m.method)).toContain('s-sppo-repulsion-only');
+  });
+
+  it('is the pre-registered headline: both oracles on the default task, five seeds, a large evaluation', () => {
+    const config = parseOptions(experimentConfigSchema, reproduceConfig({}), { what: 'reproduce' });
+    expect(config.seeds).toEqual([1, 2, 3, 4, 5]);
+    expect(experimentCells(config).map((c) => [c.overconfidence, c.concision, c.dominantClaimShare])).toEqual([
+      [0, 1, 2 / 3],
+      [4, 1, 2 / 3],
+    ]);
+    expect(config.evaluation.samplesPerPrompt).toBeGreaterThanOrEqual(128);
+    expect(config.evaluation.baseSamplesPerPrompt).toBeGreaterThanOrEqual(128);
+    const legacy = parseOptions(
+      experimentConfigSchema,
+      reproduceConfig({ overconfidence: [4], concision: 0, dominantClaimShare: null }),
+      { what: 'reproduce' },
+    );
+    expect(experimentCells(legacy).map((c) => c.label)).toEqual(['κ=4 concision=0 uniform']);
+  });
+
+  it('crosses list-valued task options into cells', () => {
+    const config = parseOptions(
+      experimentConfigSchema,
+      {
+        methods: [{ method: 'sppo', iterations: 1 }],
+        task: { overconfidence: [0, 1, 2], concision: [0, 1], dominantClaimShare: [null, 0.5] },
+      },
+      { what: 'experiment' },
+    );
+    const cells = experimentCells(config);
+    expect(cells).toHaveLength(12);
+    expect(new Set(cells.map((c) => c.label)).size).toBe(12);
   });
 
   it('rejects an unknown ablation or method by name', () => {
