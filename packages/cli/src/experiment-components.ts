@@ -6,7 +6,7 @@ import {
   PrefplayError,
 } from '@prefplay/core';
 import { policyHiddenEncoder, tfidfEncoder } from '@prefplay/preference';
-import type { SyntheticTask } from '@prefplay/synthetic';
+import { createNoisyMeaningEncoder, type SyntheticTask, trainContrastiveEncoder } from '@prefplay/synthetic';
 
 function taskOf(context: ComponentContextV1): SyntheticTask {
   if (context.task === undefined) {
@@ -33,8 +33,11 @@ function noOptions(options: unknown, context: ComponentContextV1): void {
 /**
  * The components an experiment on the synthetic task can name without plugins: oracles `task`
  * (the overconfident training oracle) and `truth`; encoders `task` (exact meanings), `tfidf`
- * (character n-grams; options of `tfidfEncoder`) and `policy-hidden` (the policy's pooled hidden
- * states).
+ * (character n-grams; options of `tfidfEncoder`), `policy-hidden` (the policy's pooled hidden
+ * states), `noisy` (the task's encoder misreading a share `errorRate` of responses; options
+ * `{ errorRate, seed }`, the seed added to the task's) and `contrastive` (trained on the SFT
+ * corpus's paraphrases; options of `trainContrastiveEncoder`, seeded by the task; it has a
+ * `dispose`).
  */
 export function experimentComponents(): ComponentRegistries {
   const base = emptyComponentRegistries();
@@ -62,6 +65,17 @@ export function experimentComponents(): ComponentRegistries {
           ...(options as Record<string, unknown> | undefined),
           textOf: (r) => task.responseText(r.tokens),
         });
+      },
+      noisy: (options, context) => {
+        const task = taskOf(context);
+        const given = (options ?? {}) as Record<string, unknown>;
+        const seed =
+          typeof given.seed === 'number' ? given.seed + task.options.seed : (given.seed ?? task.options.seed);
+        return createNoisyMeaningEncoder({ ...given, task, seed } as never);
+      },
+      contrastive: (options, context) => {
+        const task = taskOf(context);
+        return trainContrastiveEncoder(task, { seed: task.options.seed, ...(options as Record<string, unknown>) });
       },
       'policy-hidden': (options, context) => {
         noOptions(options, context);

@@ -1,5 +1,5 @@
 import { type ComponentRegistries, PrefplayError, prefixErrorField } from '@prefplay/core';
-import { basePolicyOptionsSchema, syntheticTaskOptionsSchema } from '@prefplay/synthetic';
+import { syntheticTaskOptionsSchema } from '@prefplay/synthetic';
 import {
   buildSelfPlayLoss,
   type LossResolver,
@@ -32,23 +32,45 @@ export function selectionOf(selection: ComponentSelection): {
 export const trainerOverridesSchema = overridesOf(selfPlayConfigSchema.omit({ seed: true }));
 
 /** One method: a preset (`method`) and overrides of any self-play field. */
-export const methodEntrySchema = overridesOf(
-  selfPlayConfigSchema.omit({ seed: true }).extend({
-    /** A preset: sppo, s-sppo, s-sppo-gate-only, s-sppo-repulsion-only, iterative-dpo, iterative-ipo. */
-    method: z.enum(selfPlayPresetNames as [string, ...string[]]).optional(),
-  }),
-);
+export const methodEntrySchema = trainerOverridesSchema.extend({
+  /** A preset: sppo, s-sppo, s-sppo-gate-only, s-sppo-repulsion-only, iterative-dpo, iterative-ipo. */
+  method: z.enum(selfPlayPresetNames as [string, ...string[]]).optional(),
+  /** Semantic encoder of this method's gate (default: the experiment's `encoder`). */
+  encoder: componentSelectionSchema.optional(),
+});
+
+/** A task option, or a list of values: the experiment runs every combination of the lists (a factorial). */
+const factor = <T extends z.ZodType>(schema: T) => z.union([schema, z.array(schema).min(1)]);
+const taskOption = syntheticTaskOptionsSchema.shape;
 
 /** `prefplay train` / `prefplay reproduce`: an experiment on the embedded synthetic task. */
 export const experimentConfigSchema = z.strictObject({
   /** Plugin modules (paths relative to the config file, or package names) whose default export is a plugin. */
   plugins: z.array(z.string().min(1)).default([]),
-  /** Seeds; each gets its own task split, base policy and runs. */
+  /** Seeds; each gets its own task split, base policy, base sample and runs. */
   seeds: z.array(z.number().int().min(0).max(0xffffffff)).min(1).default([1]),
-  /** Options of the synthetic task (`createSyntheticTask`'s schema and defaults; the seed comes from `seeds`). */
-  task: overridesOf(syntheticTaskOptionsSchema.omit({ seed: true })).prefault({}),
-  /** Supervised fine-tuning of the shared base policy (`createBasePolicy`'s schema and defaults). */
-  base: overridesOf(basePolicyOptionsSchema.omit({ seed: true })).prefault({}),
+  /** Options of `createSyntheticTask` (absent: its defaults); a list makes the option a factor. */
+  task: z
+    .strictObject({
+      /** κ of the training oracle on same-meaning pairs (0 = the clean truth). */
+      overconfidence: factor(taskOption.overconfidence.removeDefault()).optional(),
+      /** Annotators who prefer the concise paraphrase (0 = a truth indifferent between paraphrases). */
+      concision: factor(taskOption.concision.removeDefault()).optional(),
+      /** Share of the SFT corpus on a dominant claim per topic (`null` = uniform claims). */
+      dominantClaimShare: factor(taskOption.dominantClaimShare.removeDefault()).optional(),
+      sftResponsesPerPrompt: z.number().int().min(1).max(10_000).optional(),
+      maxNewTokens: z.number().int().min(7).max(64).optional(),
+      temperature: z.number().positive().max(10).optional(),
+    })
+    .prefault({}),
+  /** Supervised fine-tuning of the shared base policy (createBasePolicy's defaults when absent). */
+  base: z
+    .strictObject({
+      steps: z.number().int().min(1).max(100_000).optional(),
+      batchSize: z.number().int().min(1).max(1024).optional(),
+      learningRate: z.number().positive().max(1).optional(),
+    })
+    .prefault({}),
   /** The judge of self-play: `task` (the task's training oracle), `truth`, or a plugin's oracle. */
   oracle: componentSelectionSchema.default('task'),
   /** Semantic encoder of the gate: `task`, `tfidf`, `policy-hidden`, or a plugin's encoder. */
@@ -60,12 +82,24 @@ export const experimentConfigSchema = z.strictObject({
   methods: z.array(methodEntrySchema).min(1),
   evaluation: z
     .strictObject({
-      /** Samples per held-out prompt. */
-      samplesPerPrompt: z.number().int().min(1).max(4096).default(8),
-      /** Exploitability against the pool of every checkpoint's samples (under the truth). */
-      exploitability: z.boolean().default(true),
+      /** Samples per held-out prompt drawn by every run at every iteration, each with its own seed. */
+      samplesPerPrompt: z.number().int().min(2).max(4096).default(128),
+      /** Samples per held-out prompt of the base policy, drawn once per seed and shared by all runs. */
+      baseSamplesPerPrompt: z.number().int().min(2).max(4096).default(256),
+      /** Distinct meanings are counted among this many samples (default: the K of the first method). */
+      diversitySubsample: z.number().int().min(1).optional(),
+      /** Compute the exact SPPO and S-SPPO dynamics from the measured base distribution. */
+      ideal: z.boolean().default(true),
     })
     .prefault({}),
+  /**
+   * Train a method once per seed when its targets cannot depend on κ: with the task's oracle and
+   * encoder, a gate closed at s = 1 makes the gated oracle the same for every κ (tested), so such a
+   * run is trained once and reported in every κ cell.
+   */
+  shareIdenticalRuns: z.boolean().default(true),
+  /** Write a run directory (config, metrics, checkpoints, meanings) per seed, cell and method. */
+  runDirectories: z.boolean().default(true),
 });
 
 export type ExperimentConfig = z.input<typeof experimentConfigSchema>;
@@ -76,6 +110,8 @@ export type ResolvedMethod = {
   readonly name: string;
   readonly index: number;
   readonly config: ResolvedSelfPlayConfig;
+  /** The gate's encoder of this method, when the entry names one. */
+  readonly encoder?: ComponentSelection;
 };
 
 type Path = readonly (string | number)[];
@@ -115,7 +151,10 @@ function sourceOf(config: MethodsConfig, index: number, path: Path): Path {
 export function resolveMethods(config: MethodsConfig, losses: LossResolver): ResolvedMethod[] {
   const names = new Set<string>();
   return config.methods.map((entry, index) => {
-    const { method, ...overrides } = entry as { method?: string } & Record<string, unknown>;
+    const { method, encoder, ...overrides } = entry as {
+      method?: string;
+      encoder?: ComponentSelection;
+    } & Record<string, unknown>;
     const preset = method === undefined ? undefined : selfPlayPresets[method as keyof typeof selfPlayPresets];
     if (method === undefined && overrides.loss === undefined && config.trainer.loss === undefined) {
       throw new PrefplayError({
@@ -165,7 +204,7 @@ export function resolveMethods(config: MethodsConfig, losses: LossResolver): Res
       });
     }
     names.add(name);
-    return { name, index, config: { ...resolved, name } };
+    return { name, index, config: { ...resolved, name }, ...(encoder !== undefined ? { encoder } : {}) };
   });
 }
 
@@ -193,5 +232,8 @@ export function checkComponents(
   };
   check('oracle', config.oracle, ['oracle']);
   check('encoder', config.encoder, ['encoder']);
+  for (const [i, m] of config.methods.entries()) {
+    if (m.encoder !== undefined) check('encoder', m.encoder as ComponentSelection, ['methods', i, 'encoder']);
+  }
   for (const [i, e] of config.batchExtensions.entries()) check('batchExtension', e, ['batchExtensions', i]);
 }

@@ -43,7 +43,9 @@ export const meaningEvaluatorOptionsSchema = z
     /** Distinct meanings are counted among this many samples (rarefied), e.g. the K of training. */
     subsampleSize: z.number().int().min(1).default(8),
     /** Called with every iteration's histograms (and samples), e.g. to compare runs afterwards. */
-    onRecord: z.custom<(record: MeaningRecord) => void>((value) => typeof value === 'function').optional(),
+    onRecord: z
+      .custom<(record: MeaningRecord) => void | Promise<void>>((value) => typeof value === 'function')
+      .optional(),
     evaluatorId: z.string().min(1).default('meanings'),
   })
   .strict();
@@ -119,7 +121,7 @@ export function createMeaningEvaluator(options: MeaningEvaluatorOptions): Evalua
       });
       const meanings = samples.map((row) => row.map((s) => task.meaningOf(s)));
       const histograms = meanings.map((row) => meaningHistogram(row));
-      parsed.onRecord?.({ iteration: context.iteration, seed, histograms, samples });
+      await parsed.onRecord?.({ iteration: context.iteration, seed, histograms, samples });
       const topics = prompts.map((p) => task.topicOf(p));
       const winRate = twoSampleWinRate(
         histograms.map((h, i) => ({

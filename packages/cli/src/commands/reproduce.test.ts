@@ -1,10 +1,7 @@
 import { PrefplayError, parseOptions } from '@prefplay/core';
 import { describe, expect, it } from 'vitest';
-<<<<<<< HEAD
 import { experimentConfigSchema } from '../experiment-config.js';
-=======
-import { experimentCells, experimentConfigSchema } from '../synthetic-experiment.js';
->>>>>>> 0f6707a (Fix the schedule from the optimiser diagnostics; factorial and encoder-quality experiment configs; documentation of the new options)
+import { experimentCells } from '../synthetic-experiment.js';
 import { reproduceConfig } from './reproduce.js';
 
 describe('reproduce config', () => {
@@ -42,7 +39,7 @@ describe('reproduce config', () => {
     const config = parseOptions(
       experimentConfigSchema,
       {
-        methods: [{ method: 'sppo', iterations: 1 }],
+        methods: [{ method: 'sppo' }],
         task: { overconfidence: [0, 1, 2], concision: [0, 1], dominantClaimShare: [null, 0.5] },
       },
       { what: 'experiment' },

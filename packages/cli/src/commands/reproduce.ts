@@ -17,7 +17,8 @@ its own independently seeded sample: win rate against the base sample (standard 
 base's noise), exact exploitability over meanings, fillers, well-formed share, distinct meanings.
 The exact SPPO / S-SPPO dynamics from the measured base distribution are drawn beside them.
 Prints each criterion's verdict with its numbers and the final tables, and writes config.json,
-summary.json (methods, cells, runs, verdicts) and report.html.
+summary.json (methods, cells, runs, verdicts), report.html and a run directory per seed, cell
+and method.
 
 Options:
   --out DIR              run directory (default runs/<timestamp>)
@@ -27,16 +28,19 @@ Options:
   --dominant-share X     share of the dominant claim in the SFT corpus (default 2/3; "uniform" = every claim alike)
   --iterations N         self-play iterations per method (default 6; 2 with --quick)
   --methods LIST         among sppo,s-sppo,iterative-dpo,iterative-ipo (default sppo,s-sppo,iterative-dpo)
-<<<<<<< HEAD
-  --ablations LIST       extra S-SPPO runs: gate-only, repulsion-only
-  --encoder NAME         semantic encoder of the gate: task (default), tfidf, policy-hidden
-  --quick                a small budget for CI (well under two minutes)
+  --ablations LIST       extra runs: gate-only, repulsion-only, sppo-two-sided
+  --encoder NAME         semantic encoder of the gate: task (default), tfidf, policy-hidden, contrastive
+  --quick                a small budget for CI (about ten seconds after the build)
   --resume               continue the run in --out from its last checkpoints (same flags)
   --overwrite            replace the run in --out
   --help                 show this help
 `;
 
-const ablationEntries = { 'gate-only': 's-sppo-gate-only', 'repulsion-only': 's-sppo-repulsion-only' } as const;
+const ablationEntries = {
+  'gate-only': 's-sppo-gate-only',
+  'repulsion-only': 's-sppo-repulsion-only',
+  'sppo-two-sided': 'sppo-two-sided',
+} as const;
 
 // every sampled response regresses to its own target η(p̂ − 1/2): more signal per iteration than
 // the official two-sided pair, and the form closest to the multiplicative-weights update
@@ -51,6 +55,8 @@ function methodEntry(method: string): Record<string, unknown> {
   switch (method) {
     case 'sppo':
       return { method, loss: sppoLossChoice };
+    case 'sppo-two-sided':
+      return { method: 'sppo', name: 'sppo-two-sided', loss: { name: 'sppo', options: { eta: 4 } } };
     case 's-sppo':
       return { method, loss: sppoLossChoice, calibration, repulsion };
     case 's-sppo-gate-only':
@@ -71,24 +77,6 @@ function methodEntry(method: string): Record<string, unknown> {
       });
   }
 }
-=======
-  --ablations LIST       extra runs: gate-only, repulsion-only, sppo-two-sided
-  --encoder NAME         semantic encoder of the gate: task (default), tfidf, policy-hidden, contrastive
-  --quick                a small budget for CI (about ten seconds after the build)
-  --help                 show help
-`;
-
-const ablationEntries = {
-  'gate-only': { name: 's-sppo-gate-only', method: 's-sppo', gate: { enabled: true }, repulsion: { enabled: false } },
-  'repulsion-only': {
-    name: 's-sppo-repulsion-only',
-    method: 's-sppo',
-    gate: { enabled: false },
-    repulsion: { enabled: true },
-  },
-  'sppo-two-sided': { name: 'sppo-two-sided', method: 'sppo', sppo: { convention: 'two-sided' } },
-} as const;
->>>>>>> a0d47f9 (Experiment runner: factorial cells, the decisive evaluation, exact dynamics, step fractions, paired comparisons and verdicts; pre-registered design of the reproduction)
 
 function list(value: string | undefined): string[] | undefined {
   return value
@@ -150,13 +138,12 @@ export function reproduceConfig(flags: {
     evaluation: quick
       ? { samplesPerPrompt: 32, baseSamplesPerPrompt: 64 }
       : { samplesPerPrompt: 128, baseSamplesPerPrompt: 256 },
-    runDirectories: !quick,
   };
 }
 
 export const reproduceCommand: Command = {
   name: 'reproduce',
-  summary: 'the main experiment: SPPO vs S-SPPO vs iterative DPO on the synthetic task',
+  summary: 'the pre-registered main experiment: SPPO vs S-SPPO vs iterative DPO, clean and overconfident oracle',
   help,
   async run(args, io) {
     const { values } = parseArgs({
@@ -215,13 +202,8 @@ export const reproduceCommand: Command = {
     const setup = await prepareExperiment(config, { baseDirectory: io.cwd, env: process.env });
     io.stderr(`${describeBackend(backend)}\n`);
     const out = resolve(io.cwd, values.out ?? join('runs', timestamp(new Date())));
-<<<<<<< HEAD
     const result = await runSyntheticExperiment(setup, out, io, { mode });
-    io.stdout(`${result.table}\n\n`);
-=======
-    const result = await runSyntheticExperiment(config, out, io);
     io.stdout(`${result.text}\n`);
->>>>>>> a0d47f9 (Experiment runner: factorial cells, the decisive evaluation, exact dynamics, step fractions, paired comparisons and verdicts; pre-registered design of the reproduction)
     io.stdout(
       `Run directory: ${out}\nReport: ${join(out, 'report.html')}\nTotal time: ${result.seconds.toFixed(1)} s\n`,
     );

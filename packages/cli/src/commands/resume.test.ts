@@ -35,7 +35,10 @@ describe('prefplay reproduce --resume', () => {
 
     const crashed = join(scratch, 'crashed');
     // killed in the middle of the second method, after its first checkpoint
-    const signal = await killWhen(crashed, join('seed-1', 's-sppo', 'checkpoints', 'iteration-0001.ckpt'));
+    const signal = await killWhen(
+      crashed,
+      join('seed-1', 'kappa-0-concision-1-share-0.667', 's-sppo', 'checkpoints', 'iteration-0001.ckpt'),
+    );
     expect(signal).toBe('SIGKILL');
     expect(existsSync(join(crashed, 'summary.json'))).toBe(false);
 

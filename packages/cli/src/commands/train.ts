@@ -26,8 +26,9 @@ function help(): string {
   return `Usage: prefplay train CONFIG.json|CONFIG.yaml [--out DIR] [--check] [--resume | --overwrite]
 
 Runs the experiment a config file describes on the embedded synthetic task and writes its run
-directory (default runs/<timestamp>): config.json, summary.json, report.html, and per seed and
-method metrics.jsonl, checkpoints and summary.json.
+directory (default runs/<timestamp>): config.json, summary.json, report.html, and per seed, cell
+and method metrics.jsonl, checkpoints, meanings.json and summary.json. Prints the verdicts of the
+pre-registered criteria (docs/reproduction.md) where the cells allow them, and the final tables.
 
 Options:
   --out DIR      run directory; one that exists and is not empty is refused unless you pass
@@ -44,7 +45,11 @@ A method entry takes a preset as "method" (${selfPlayPresetNames.join(', ')}) an
 overrides any self-play field; "trainer" holds fields shared by every method. Fields:
   plugins: [./my-plugin.js]       modules whose default export is definePlugin({ losses, oracles, encoders, ... })
   oracle, encoder                 a name or { name, options }: built-in oracles task, truth; encoders task,
-                                  tfidf, policy-hidden; or a plugin's
+                                  tfidf, policy-hidden, noisy ({ errorRate }), contrastive; or a plugin's;
+                                  a method entry may name its own encoder
+  task: { overconfidence, concision, dominantClaimShare, ... }   createSyntheticTask's options; a list
+                                  makes a factor: the experiment runs one cell per combination
+  evaluation: { samplesPerPrompt, baseSamplesPerPrompt, diversitySubsample, ideal }
   loss: { name, options }         any loss of the registry (sppo, sppo-all, s-sppo, dpo, cdpo, rdpo, ipo,
                                   hinge, ...) or a plugin's
   calibration: { gate: { low, high } }     semantic gating (on when present)
@@ -123,13 +128,8 @@ export const trainCommand: Command = {
     }
     io.stderr(`${describeBackend(backend)}\n`);
     const out = resolve(io.cwd, values.out ?? join('runs', timestamp(new Date())));
-<<<<<<< HEAD
     const result = await runSyntheticExperiment(setup, out, io, { mode });
-    io.stdout(`${result.table}\n\nRun directory: ${out}\n`);
-=======
-    const result = await runSyntheticExperiment(config, out, io);
     io.stdout(`${result.text}\nRun directory: ${out}\nReport: ${join(out, 'report.html')}\n`);
->>>>>>> a0d47f9 (Experiment runner: factorial cells, the decisive evaluation, exact dynamics, step fractions, paired comparisons and verdicts; pre-registered design of the reproduction)
     return exitCodes.ok;
   },
 };
