@@ -230,28 +230,42 @@ type CellAnalysis = {
   readonly encoderQuality: Record<string, { precision: number; recall: number; threshold: number }>;
 };
 
+/** One cell as `summary.json` holds it: its factors, per-method curves (mean and per seed), ideal curves and comparisons. */
+export type SummaryCell = CellSpec & {
+  readonly methods: Readonly<Record<string, MethodSummary>>;
+  readonly ideal: Readonly<Record<string, { readonly iterations: readonly IterationSummary[] }>>;
+  readonly comparisons: readonly PairedComparison[];
+  readonly versusClean: readonly PairedComparison[];
+  readonly encoderQuality: Readonly<Record<string, { precision: number; recall: number; threshold: number }>>;
+};
+
+/** `summary.json` of an experiment. */
+export type ExperimentSummary = {
+  /** The default cell's methods (κ = 4 on the default task when present), as in earlier summaries. */
+  readonly methods: Readonly<Record<string, MethodSummary>>;
+  readonly seeds: readonly number[];
+  readonly config: unknown;
+  readonly defaultCell: string;
+  readonly verdicts: readonly CriterionVerdict[];
+  readonly cells: readonly SummaryCell[];
+  /** Every learned run, flat: seed, the cell's factors, method and its iterations. */
+  readonly runs: readonly {
+    readonly seed: number;
+    readonly overconfidence: number;
+    readonly concision: number;
+    readonly dominantClaimShare: number | null;
+    readonly method: string;
+    readonly encoder: string;
+    readonly sharedWith?: string;
+    readonly iterations: readonly Record<string, number>[];
+  }[];
+};
+
 export type ExperimentAnalysis = {
   readonly cells: readonly CellAnalysis[];
   readonly verdicts: readonly CriterionVerdict[];
   readonly seeds: readonly number[];
-  readonly summary: {
-    readonly methods: Readonly<Record<string, MethodSummary>>;
-    readonly seeds: readonly number[];
-    readonly config: unknown;
-    readonly defaultCell: string;
-    readonly runs: readonly {
-      readonly seed: number;
-      readonly overconfidence: number;
-      readonly concision: number;
-      readonly dominantClaimShare: number | null;
-      readonly method: string;
-      readonly encoder: string;
-      readonly sharedWith?: string;
-      readonly iterations: readonly Record<string, number>[];
-    }[];
-    readonly cells: readonly unknown[];
-    readonly verdicts: readonly CriterionVerdict[];
-  };
+  readonly summary: ExperimentSummary;
 };
 
 const runFields = [
@@ -399,11 +413,20 @@ export function analyseExperiment(input: {
     ) ??
     cells.find((c) => c.overconfidence === defaults.overconfidence) ??
     (cells[0] as CellSpec);
-  const summary: ExperimentAnalysis['summary'] = {
+  const summary: ExperimentSummary = {
     methods: cellAnalyses.find((c) => c.cell.label === defaultCell.label)?.methods ?? {},
     seeds,
     config: input.config,
     defaultCell: defaultCell.label,
+    verdicts,
+    cells: cellAnalyses.map((c) => ({
+      ...c.cell,
+      methods: c.methods,
+      ideal: c.ideal,
+      comparisons: c.comparisons,
+      versusClean: c.versusClean,
+      encoderQuality: c.encoderQuality,
+    })),
     runs: records.map((r) => ({
       seed: r.seed,
       overconfidence: r.cell.overconfidence,
@@ -413,22 +436,12 @@ export function analyseExperiment(input: {
       encoder: r.encoder,
       ...(r.sharedWith !== undefined ? { sharedWith: r.sharedWith } : {}),
       ...(r.encoderQuality ? { encoderQuality: r.encoderQuality } : {}),
-      ...(r.cpuSeconds !== undefined ? { cpuSeconds: Number(r.cpuSeconds.toFixed(2)) } : {}),
       iterations: r.iterations.map((row) => {
         const out: Record<string, number> = { iteration: row.iteration };
         for (const key of runFields) if (typeof row[key] === 'number') out[key] = row[key] as number;
         return out;
       }),
     })),
-    cells: cellAnalyses.map((c) => ({
-      ...c.cell,
-      methods: Object.fromEntries(Object.entries(c.methods).map(([k, v]) => [k, { iterations: v.iterations }])),
-      ideal: c.ideal,
-      comparisons: c.comparisons,
-      versusClean: c.versusClean,
-      encoderQuality: c.encoderQuality,
-    })),
-    verdicts,
   };
   return { cells: cellAnalyses, verdicts, seeds, summary };
 }

@@ -1,5 +1,5 @@
 import type { IterationSummary } from '@prefplay/trainers';
-import type { ExperimentAnalysis } from './experiment-analysis.js';
+import type { ExperimentSummary, SummaryCell } from './experiment-analysis.js';
 
 /** One line of a curve plot. */
 export type CurveSeries = {
@@ -163,7 +163,7 @@ function pointsOf(rows: readonly IterationSummary[], key: string): [number, numb
 }
 
 /** The plots of one cell: per metric, the mean of every method over seeds, its per-seed runs and the ideal curves. */
-export function cellPlots(cell: ExperimentAnalysis['cells'][number], colors: ReadonlyMap<string, string>): string[] {
+export function cellPlots(cell: SummaryCell, colors: ReadonlyMap<string, string>): string[] {
   return experimentPanels.flatMap((panel) => {
     const series: CurveSeries[] = [];
     for (const [name, method] of Object.entries(cell.methods)) {
@@ -198,7 +198,7 @@ function formatNumber(value: number | undefined, digits = 3): string {
 }
 
 /** Rows of the final-iteration table of a cell: mean over seeds, seeds above the base, difference to SPPO. */
-export function cellTableRows(cell: ExperimentAnalysis['cells'][number]): string[][] {
+export function cellTableRows(cell: SummaryCell): string[][] {
   return Object.entries(cell.methods).map(([name, method]) => {
     const last = method.iterations[method.iterations.length - 1];
     const perSeed = Object.values(method.perSeed ?? {}).map((rows) => rows[rows.length - 1]);
@@ -231,7 +231,7 @@ export const cellTableHeader = [
 ];
 
 /** The terminal text of an experiment: the pre-registered verdicts, then each cell's final table. */
-export function formatExperimentText(analysis: ExperimentAnalysis): string {
+export function formatExperimentText(analysis: ExperimentSummary): string {
   const lines: string[] = [];
   if (analysis.verdicts.length > 0) {
     lines.push('Pre-registered criteria (docs/reproduction.md):');
@@ -241,7 +241,7 @@ export function formatExperimentText(analysis: ExperimentAnalysis): string {
     lines.push('');
   }
   for (const cell of analysis.cells) {
-    lines.push(`${cell.cell.label}: final iteration, mean of seeds ${analysis.seeds.join(', ')}`);
+    lines.push(`${cell.label}: final iteration, mean of seeds ${analysis.seeds.join(', ')}`);
     const rows = [cellTableHeader, ...cellTableRows(cell)];
     const widths = cellTableHeader.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length)));
     for (const [r, row] of rows.entries()) {
@@ -271,7 +271,7 @@ export function formatExperimentText(analysis: ExperimentAnalysis): string {
  * most `maxPlottedCells` cells) and its final table, then the config.
  */
 export function renderExperimentReport(
-  analysis: ExperimentAnalysis,
+  analysis: ExperimentSummary,
   options: { readonly maxPlottedCells?: number } = {},
 ): string {
   const names = [...new Set(analysis.cells.flatMap((c) => Object.keys(c.methods)))];
@@ -298,7 +298,7 @@ export function renderExperimentReport(
             `<tr>${row.map((c, i) => (i === 0 ? `<th>${escapeHtml(c)}</th>` : `<td>${escapeHtml(c)}</td>`)).join('')}</tr>`,
         )
         .join('');
-      return `<h2>${escapeHtml(cell.cell.label)}</h2>\n<div class="plots">\n${plots}\n</div>\n<table>${header}${rows}</table>`;
+      return `<h2>${escapeHtml(cell.label)}</h2>\n<div class="plots">\n${plots}\n</div>\n<table>${header}${rows}</table>`;
     })
     .join('\n');
   return `<!doctype html>
@@ -326,7 +326,7 @@ ${verdicts || '<li>none apply to these cells</li>'}
 </ul>
 ${sections}
 <h2>Config</h2>
-<pre>${escapeHtml(JSON.stringify(analysis.summary.config, null, 2))}</pre>
+<pre>${escapeHtml(JSON.stringify(analysis.config, null, 2))}</pre>
 </body>
 </html>
 `;

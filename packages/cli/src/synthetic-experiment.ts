@@ -43,6 +43,7 @@ import {
   analyseExperiment,
   type CellSpec,
   type ExperimentAnalysis,
+  type ExperimentSummary,
   type IdealSpec,
   idealCurves,
   type RunRecord,
@@ -162,9 +163,6 @@ export type ExperimentResult = {
   readonly text: string;
   readonly seconds: number;
 };
-
-/** `summary.json` of an experiment. */
-export type ExperimentSummary = ExperimentAnalysis['summary'];
 
 /** Whether a method trains an SPPO-family loss (the exact dynamics apply to it). */
 function isSppo(config: ResolvedSelfPlayConfig): boolean {
@@ -327,11 +325,11 @@ export async function runSyntheticExperiment(
   }
   const analysis = analyseExperiment({ config, cells, records, ideals });
   await root.writeJson('summary.json', analysis.summary);
-  await root.writeText('report.html', renderExperimentReport(analysis));
+  await root.writeText('report.html', renderExperimentReport(analysis.summary));
   return {
     summary: analysis.summary,
     analysis,
-    text: formatExperimentText(analysis),
+    text: formatExperimentText(analysis.summary),
     seconds: (Date.now() - started) / 1000,
   };
 }

@@ -51,6 +51,45 @@ beforeAll(() => {
     mkdirSync(join(dir, 'd', `seed-${seed}`, 'sppo'), { recursive: true });
     writeFileSync(join(dir, 'd', `seed-${seed}`, 'sppo', 'metrics.jsonl'), jsonl(lines([...values])));
   }
+  // the same, in the layout of an experiment with cells: seed-N/<cell>/<method>/
+  for (const [seed, values] of [
+    [1, [0.5, 0.55]],
+    [2, [0.5, 0.65]],
+  ] as const) {
+    const run = join(dir, 'e', `seed-${seed}`, 'kappa-4-concision-1-share-0.667', 'sppo');
+    mkdirSync(run, { recursive: true });
+    writeFileSync(join(run, 'metrics.jsonl'), jsonl(lines([...values])));
+  }
+  // an experiment's summary: verdicts, cells with per-seed curves and an exact curve
+  mkdirSync(join(dir, 'f'));
+  const rows = (w: number) => [
+    { iteration: 0, winRateVsBase: 0.5 },
+    { iteration: 1, winRateVsBase: w },
+  ];
+  const experiment = {
+    methods: {},
+    seeds: [1, 2],
+    config: {},
+    defaultCell: 'κ=4',
+    verdicts: [
+      { criterion: 'iii', cell: 'κ=4', pass: false, statement: 'SPPO ends below the base in most seeds: 1/2' },
+    ],
+    cells: [
+      {
+        label: 'κ=4',
+        overconfidence: 4,
+        concision: 1,
+        dominantClaimShare: 2 / 3,
+        methods: { sppo: { iterations: rows(0.5), perSeed: { '1': rows(0.45), '2': rows(0.55) } } },
+        ideal: { 'exact SPPO': { iterations: rows(0.6) } },
+        comparisons: [],
+        versusClean: [],
+        encoderQuality: {},
+      },
+    ],
+    runs: [],
+  };
+  writeFileSync(join(dir, 'f', 'summary.json'), JSON.stringify(experiment));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -79,5 +118,20 @@ describe('prefplay report', () => {
     // iterations 0 and 1 are complete in both seeds: the mean at iteration 1 is (0.6 + 0.4) / 2
     expect(io.out).toMatch(/sppo\s+1\s+0\.500/);
     expect(readFileSync(join(dir, 'd', 'report.html'), 'utf8')).toContain('<polyline');
+  });
+
+  it('finds the runs of an interrupted experiment with cells one level deeper', async () => {
+    const io = captureIo(dir);
+    expect(await main(['report', 'e'], io)).toBe(0);
+    expect(io.out).toMatch(/sppo @ kappa-4-concision-1-share-0\.667\s+1\s+0\.600/);
+  });
+
+  it('renders an experiment summary with its verdicts, per-seed curves and exact dynamics', async () => {
+    const io = captureIo(dir);
+    expect(await main(['report', 'f'], io)).toBe(0);
+    expect(io.out).toMatch(/\(iii\) FAIL \[κ=4\]/);
+    const html = readFileSync(join(dir, 'f', 'report.html'), 'utf8');
+    expect(html.match(/class="seed"/g)?.length).toBe(2);
+    expect(html).toMatch(/class="ideal"[^>]*stroke-dasharray/);
   });
 });

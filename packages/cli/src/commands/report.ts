@@ -8,13 +8,16 @@ import { type IterationSummary, type MethodSummary, meanOverSeeds, type RunSumma
 import { readMetricsFile } from '@prefplay/trainers/node';
 import { z } from 'zod';
 import { type Command, exitCodes } from '../command.js';
+import type { ExperimentSummary } from '../experiment-analysis.js';
+import { formatExperimentText, renderExperimentReport } from '../experiment-report.js';
 import { formatFinalTable, renderReportHtml } from '../report-html.js';
 import { experimentReportLayout } from '../report-layout.js';
 
 const help = `Usage: prefplay report RUN_DIR
 
 Rebuilds RUN_DIR/report.html (one self-contained page with inline SVG plots, one line per method,
-and the final table) from RUN_DIR/summary.json; when there is no summary yet (a run that was
+and the final table) from RUN_DIR/summary.json (for an experiment of prefplay reproduce or train:
+its verdicts, per-seed curves, exact dynamics and tables per cell); when there is no summary yet (a run that was
 interrupted), from RUN_DIR/metrics.jsonl or, for an experiment, from the iterations that every
 seed completed in RUN_DIR/seed-*/<method>/metrics.jsonl. Prints the final table.
 `;
@@ -30,6 +33,23 @@ const summarySchema = z.object({
   ),
   seeds: z.array(z.number()).default([]),
   config: z.unknown(),
+});
+
+/** The parts of an experiment's summary.json its report reads. */
+const experimentSummarySchema = z.looseObject({
+  seeds: z.array(z.number()),
+  verdicts: z.array(
+    z.looseObject({ criterion: z.string(), cell: z.string(), pass: z.boolean(), statement: z.string() }),
+  ),
+  cells: z.array(
+    z.looseObject({
+      label: z.string(),
+      methods: z.record(z.string(), z.looseObject({ iterations: z.array(iterationSchema) })),
+      ideal: z.record(z.string(), z.looseObject({ iterations: z.array(iterationSchema) })),
+      comparisons: z.array(z.looseObject({ first: z.string(), second: z.string() })),
+      encoderQuality: z.record(z.string(), z.unknown()),
+    }),
+  ),
 });
 
 /** A summary rebuilt from the `iteration` records of a metrics file. */
@@ -63,13 +83,26 @@ export async function summaryFromRunTree(root: string): Promise<RunSummary | und
     .sort((a, b) => Number(a.slice(5)) - Number(b.slice(5)));
   const perMethod: Record<string, IterationSummary[][]> = {};
   for (const seedDir of seedDirs) {
+    // seed-N/<method>/ or, for an experiment with cells, seed-N/<cell>/<method>/
+    const runs: { path: string; cell?: string }[] = [];
     for (const entry of await readdir(join(root, seedDir), { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
       const path = join(root, seedDir, entry.name, 'metrics.jsonl');
-      if (!entry.isDirectory() || !existsSync(path)) continue;
-      const summary = await summaryFromMetrics(path);
-      for (const [name, method] of Object.entries(summary.methods)) {
+      if (existsSync(path)) {
+        runs.push({ path });
+        continue;
+      }
+      for (const inner of await readdir(join(root, seedDir, entry.name), { withFileTypes: true })) {
+        const nested = join(root, seedDir, entry.name, inner.name, 'metrics.jsonl');
+        if (inner.isDirectory() && existsSync(nested)) runs.push({ path: nested, cell: entry.name });
+      }
+    }
+    for (const run of runs) {
+      const summary = await summaryFromMetrics(run.path);
+      for (const [method, rows] of Object.entries(summary.methods)) {
+        const name = run.cell === undefined ? method : `${method} @ ${run.cell}`;
         perMethod[name] ??= [];
-        perMethod[name].push([...method.iterations]);
+        perMethod[name].push([...rows.iterations]);
       }
     }
   }
@@ -120,6 +153,13 @@ export const reportCommand: Command = {
           where: { file: summaryPath, field: issue?.path.join('.') ?? '' },
           hint: 'Delete it to rebuild the report from metrics.jsonl',
         });
+      }
+      if (experimentSummarySchema.safeParse(raw).success) {
+        const experiment = raw as ExperimentSummary;
+        const out = join(root, 'report.html');
+        await writeFileAtomic(out, renderExperimentReport(experiment));
+        io.stdout(`${formatExperimentText(experiment)}\nReport: ${out}\n`);
+        return exitCodes.ok;
       }
       summary = parsed.data as RunSummary;
     } else if (existsSync(metricsPath)) {
