@@ -150,7 +150,10 @@ export function experimentCells(config: ResolvedExperimentConfig): CellSpec[] {
   return cells;
 }
 
-/** A cell's directory name: `kappa-4-concision-1-share-0.667` or `…-uniform`. */
+/**
+ * A cell's directory name under `seed-N/` when an experiment has several cells:
+ * `kappa-4-concision-1-share-0.667` or `…-uniform` (one cell: runs sit in `seed-N/<method>/`).
+ */
 export function cellDirectory(cell: CellSpec): string {
   const share = cell.dominantClaimShare === null ? 'uniform' : `share-${Number(cell.dominantClaimShare.toFixed(3))}`;
   return `kappa-${cell.overconfidence}-concision-${cell.concision}-${share}`;
@@ -300,6 +303,7 @@ export async function runSyntheticExperiment(
             baseSamples,
             diversitySubsample,
             out,
+            cellPath: cells.length > 1 ? [cellDirectory(cell)] : [],
             mode,
             io,
             ...signal,
@@ -383,6 +387,8 @@ async function runMethod(input: {
   readonly baseSamples: readonly (readonly SampleV1[])[];
   readonly diversitySubsample: number;
   readonly out: string;
+  /** The cell's directory under the seed's (none when the experiment has one cell). */
+  readonly cellPath: readonly string[];
   readonly mode: RunDirectoryMode;
   readonly io: CliIo;
   readonly signal?: AbortSignal;
@@ -416,7 +422,7 @@ async function runMethod(input: {
         ? await measureEncoder(encoder, task, input.baseSamples, (gate.low + gate.high) / 2)
         : undefined;
     const store = config.runDirectories
-      ? await openRunDirectory(join(input.out, `seed-${seed}`, cellDirectory(cell), method.name), {
+      ? await openRunDirectory(join(input.out, `seed-${seed}`, ...input.cellPath, method.name), {
           mode: input.mode === 'resume' ? 'resume' : 'create',
         })
       : undefined;
