@@ -227,7 +227,7 @@ export const cellTableHeader = [
   'fillers',
   'well-formed',
   'distinct meanings',
-  'step fraction',
+  'step fraction (last)',
 ];
 
 /** The terminal text of an experiment: the pre-registered verdicts, then each cell's final table. */

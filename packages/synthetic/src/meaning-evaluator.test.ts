@@ -36,7 +36,9 @@ describe('createMeaningEvaluator', () => {
       seed: 7,
       stream: 'sppo',
       baseline: base.histograms,
-      onRecord: (r) => records.push(r),
+      onRecord: (r) => {
+        records.push(r);
+      },
     });
     const result = await evaluator.doEvaluate({ iteration: 2, prompts: task.evalPrompts, samples: [] });
     const samples = records[0]?.samples ?? [];
