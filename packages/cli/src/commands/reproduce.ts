@@ -27,7 +27,8 @@ Options:
   --concision N          annotators (of 3) who prefer the concise paraphrase (default 1; 0 = indifferent truth)
   --dominant-share X     share of the dominant claim in the SFT corpus (default 2/3; "uniform" = every claim alike)
   --iterations N         self-play iterations per method (default 6; 2 with --quick)
-  --methods LIST         among sppo,s-sppo,iterative-dpo,iterative-ipo (default sppo,s-sppo,iterative-dpo)
+  --methods LIST         among sppo,s-sppo,iterative-dpo,iterative-ipo (default sppo,s-sppo,iterative-dpo;
+                         sppo,s-sppo with --quick)
   --ablations LIST       extra runs: gate-only, repulsion-only, sppo-two-sided
   --encoder NAME         semantic encoder of the gate: task (default), tfidf, policy-hidden, contrastive
   --quick                a small budget for CI (about ten seconds after the build)
@@ -102,7 +103,10 @@ export function reproduceConfig(flags: {
   readonly quick?: boolean;
 }): ExperimentConfig {
   const quick = flags.quick === true;
-  const methods = (flags.methods ?? ['sppo', 's-sppo', 'iterative-dpo']).map(methodEntry);
+  // the smoke run keeps the two methods the criteria read
+  const methods = (flags.methods ?? (quick ? ['sppo', 's-sppo'] : ['sppo', 's-sppo', 'iterative-dpo'])).map(
+    methodEntry,
+  );
   for (const ablation of flags.ablations ?? []) {
     const entry = ablationEntries[ablation as keyof typeof ablationEntries];
     if (entry === undefined) {
