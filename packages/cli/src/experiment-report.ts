@@ -127,10 +127,11 @@ export function renderCurvePlotSvg(plot: CurvePlot): string | undefined {
       parts.push(
         `<polyline class="${style}" points="${points.join(' ')}" fill="none" stroke="${s.color}" ${stroke}><title>${escapeHtml(s.name)}</title></polyline>`,
       );
-      if (style === 'mean') {
+      if (style === 'mean' || points.length === 1) {
         for (const point of points) {
           const [x, y] = point.split(',');
-          parts.push(`<circle cx="${x}" cy="${y}" r="2.6" fill="${s.color}"/>`);
+          const faint = style === 'seed' ? ' fill-opacity="0.35"' : '';
+          parts.push(`<circle cx="${x}" cy="${y}" r="${style === 'mean' ? 2.6 : 2}" fill="${s.color}"${faint}/>`);
         }
       }
     }
@@ -190,6 +191,37 @@ export function cellPlots(cell: SummaryCell, colors: ReadonlyMap<string, string>
       ...(panel.reference !== undefined ? { reference: panel.reference } : {}),
     });
     return svg === undefined ? [] : [svg];
+  });
+}
+
+/**
+ * S-SPPO's advantage against the quality of its gate's encoder: one point per calibrated method
+ * with a measured encoder, at (recall of "same meaning" at the gate's midpoint, mean paired
+ * difference to SPPO), the seeds' differences faint at the same recall. Undefined without such methods.
+ */
+export function encoderQualityPlot(cell: SummaryCell, colors: ReadonlyMap<string, string>): string | undefined {
+  const series: CurveSeries[] = [];
+  for (const [name, quality] of Object.entries(cell.encoderQuality)) {
+    const versus = cell.comparisons.find((c) => c.first === name && c.second === 'sppo');
+    if (versus === undefined || !Number.isFinite(quality.recall)) continue;
+    const color = colors.get(name) ?? '#333';
+    for (const p of versus.perSeed) {
+      series.push({ name: `${name}, seed ${p.seed}`, color, style: 'seed', points: [[quality.recall, p.difference]] });
+    }
+    series.push({
+      name: `${name} (precision ${quality.precision.toFixed(2)})`,
+      color,
+      style: 'mean',
+      points: [[quality.recall, versus.summary.mean]],
+    });
+  }
+  if (series.length === 0) return undefined;
+  return renderCurvePlotSvg({
+    title: "S-SPPO's advantage against its encoder's recall",
+    xLabel: `recall of "same meaning" at the gate's midpoint`,
+    yLabel: 'win rate minus SPPO',
+    reference: 0,
+    series,
   });
 }
 
@@ -285,9 +317,10 @@ export function renderExperimentReport(
     .join('\n');
   const sections = analysis.cells
     .map((cell, index) => {
+      const quality = encoderQualityPlot(cell, colors);
       const plots =
         index < maxPlotted
-          ? cellPlots(cell, colors)
+          ? [...cellPlots(cell, colors), ...(quality !== undefined ? [quality] : [])]
               .map((svg) => `<figure>${svg}</figure>`)
               .join('\n')
           : '';
