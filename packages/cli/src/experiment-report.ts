@@ -19,6 +19,8 @@ export type CurvePlot = {
   readonly series: readonly CurveSeries[];
   /** A horizontal reference line (e.g. 0.5 for a win rate against the base). */
   readonly reference?: number;
+  /** Only integer ticks on the x axis (iterations; default true). */
+  readonly integerTicks?: boolean;
 };
 
 const palette = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf', '#7f7f7f'];
@@ -92,13 +94,15 @@ export function renderCurvePlotSvg(plot: CurvePlot): string | undefined {
       `<text x="${left - 6}" y="${y}" font-size="11" text-anchor="end" dominant-baseline="middle" fill="#555">${tick.toFixed(digits)}</text>`,
     );
   }
-  for (const tick of niceTicks(xMin, xMax, Math.min(8, Math.max(1, Math.round(xMax - xMin)))).filter(
-    Number.isInteger,
-  )) {
+  const integerTicks = plot.integerTicks !== false;
+  const xTicks = integerTicks
+    ? niceTicks(xMin, xMax, Math.min(8, Math.max(1, Math.round(xMax - xMin)))).filter(Number.isInteger)
+    : niceTicks(xMin, xMax);
+  for (const tick of xTicks) {
     const x = px(tick).toFixed(1);
     parts.push(
       `<line x1="${x}" x2="${x}" y1="${height - bottom}" y2="${height - bottom + 4}" stroke="#555"/>`,
-      `<text x="${x}" y="${height - bottom + 16}" font-size="11" text-anchor="middle" fill="#555">${tick}</text>`,
+      `<text x="${x}" y="${height - bottom + 16}" font-size="11" text-anchor="middle" fill="#555">${integerTicks ? tick : tick.toFixed(2)}</text>`,
     );
   }
   const plotMiddle = (top + height - bottom) / 2;
@@ -221,6 +225,7 @@ export function encoderQualityPlot(cell: SummaryCell, colors: ReadonlyMap<string
     xLabel: `recall of "same meaning" at the gate's midpoint`,
     yLabel: 'win rate minus SPPO',
     reference: 0,
+    integerTicks: false,
     series,
   });
 }
