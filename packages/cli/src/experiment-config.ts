@@ -1,5 +1,5 @@
 import { type ComponentRegistries, PrefplayError, prefixErrorField } from '@prefplay/core';
-import { syntheticTaskOptionsSchema } from '@prefplay/synthetic';
+import { basePolicyOptionsSchema, syntheticTaskOptionsSchema } from '@prefplay/synthetic';
 import {
   buildSelfPlayLoss,
   type LossResolver,
@@ -11,7 +11,7 @@ import {
   selfPlayRunName,
 } from '@prefplay/trainers';
 import { z } from 'zod';
-import { overridesOf } from './config-overrides.js';
+import { type DeepPartial, overridesOf } from './config-overrides.js';
 
 /** A component named in a registry: `name` or `{ name, options }`. */
 export const componentSelectionSchema = z.union([
@@ -32,16 +32,37 @@ export function selectionOf(selection: ComponentSelection): {
 export const trainerOverridesSchema = overridesOf(selfPlayConfigSchema.omit({ seed: true }));
 
 /** One method: a preset (`method`) and overrides of any self-play field. */
-export const methodEntrySchema = trainerOverridesSchema.extend({
-  /** A preset: sppo, s-sppo, s-sppo-gate-only, s-sppo-repulsion-only, iterative-dpo, iterative-ipo. */
-  method: z.enum(selfPlayPresetNames as [string, ...string[]]).optional(),
-  /** Semantic encoder of this method's gate (default: the experiment's `encoder`). */
-  encoder: componentSelectionSchema.optional(),
-});
+export const methodEntrySchema = overridesOf(
+  selfPlayConfigSchema.omit({ seed: true }).extend({
+    /** A preset: sppo, s-sppo, s-sppo-gate-only, s-sppo-repulsion-only, iterative-dpo, iterative-ipo. */
+    method: z.enum(selfPlayPresetNames as [string, ...string[]]).optional(),
+    /** Semantic encoder of this method's gate (default: the experiment's `encoder`). */
+    encoder: componentSelectionSchema.optional(),
+  }),
+);
 
 /** A task option, or a list of values: the experiment runs every combination of the lists (a factorial). */
 const factor = <T extends z.ZodType>(schema: T) => z.union([schema, z.array(schema).min(1)]);
-const taskOption = syntheticTaskOptionsSchema.shape;
+const taskShape = syntheticTaskOptionsSchema.shape;
+/** The task options an experiment may cross: one cell per combination of their values. */
+const taskFactorsSchema = z.strictObject({
+  /** κ of the training oracle on same-meaning pairs (0 = the clean truth). */
+  overconfidence: factor(taskShape.overconfidence.removeDefault()).optional(),
+  /** Annotators who prefer the concise paraphrase (0 = a truth indifferent between paraphrases). */
+  concision: factor(taskShape.concision.removeDefault()).optional(),
+  /** Share of the SFT corpus on a dominant claim per topic (`null` = uniform claims). */
+  dominantClaimShare: factor(taskShape.dominantClaimShare.removeDefault()).optional(),
+});
+type TaskOverrides = DeepPartial<
+  Omit<z.output<typeof syntheticTaskOptionsSchema>, 'seed' | 'overconfidence' | 'concision' | 'dominantClaimShare'>
+> &
+  z.output<typeof taskFactorsSchema>;
+/** The task's options: overrides of `createSyntheticTask`'s schema, the factors possibly lists. */
+const taskOverridesSchema = (
+  overridesOf(
+    syntheticTaskOptionsSchema.omit({ seed: true, overconfidence: true, concision: true, dominantClaimShare: true }),
+  ) as unknown as z.ZodObject
+).extend(taskFactorsSchema.shape) as unknown as z.ZodType<TaskOverrides, TaskOverrides>;
 
 /** `prefplay train` / `prefplay reproduce`: an experiment on the embedded synthetic task. */
 export const experimentConfigSchema = z.strictObject({
@@ -49,28 +70,13 @@ export const experimentConfigSchema = z.strictObject({
   plugins: z.array(z.string().min(1)).default([]),
   /** Seeds; each gets its own task split, base policy, base sample and runs. */
   seeds: z.array(z.number().int().min(0).max(0xffffffff)).min(1).default([1]),
-  /** Options of `createSyntheticTask` (absent: its defaults); a list makes the option a factor. */
-  task: z
-    .strictObject({
-      /** κ of the training oracle on same-meaning pairs (0 = the clean truth). */
-      overconfidence: factor(taskOption.overconfidence.removeDefault()).optional(),
-      /** Annotators who prefer the concise paraphrase (0 = a truth indifferent between paraphrases). */
-      concision: factor(taskOption.concision.removeDefault()).optional(),
-      /** Share of the SFT corpus on a dominant claim per topic (`null` = uniform claims). */
-      dominantClaimShare: factor(taskOption.dominantClaimShare.removeDefault()).optional(),
-      sftResponsesPerPrompt: z.number().int().min(1).max(10_000).optional(),
-      maxNewTokens: z.number().int().min(7).max(64).optional(),
-      temperature: z.number().positive().max(10).optional(),
-    })
-    .prefault({}),
-  /** Supervised fine-tuning of the shared base policy (createBasePolicy's defaults when absent). */
-  base: z
-    .strictObject({
-      steps: z.number().int().min(1).max(100_000).optional(),
-      batchSize: z.number().int().min(1).max(1024).optional(),
-      learningRate: z.number().positive().max(1).optional(),
-    })
-    .prefault({}),
+  /**
+   * Options of the synthetic task (`createSyntheticTask`'s schema and defaults; the seed comes from
+   * `seeds`); a list as `overconfidence`, `concision` or `dominantClaimShare` makes it a factor.
+   */
+  task: taskOverridesSchema.prefault({}),
+  /** Supervised fine-tuning of the shared base policy (`createBasePolicy`'s schema and defaults). */
+  base: overridesOf(basePolicyOptionsSchema.omit({ seed: true })).prefault({}),
   /** The judge of self-play: `task` (the task's training oracle), `truth`, or a plugin's oracle. */
   oracle: componentSelectionSchema.default('task'),
   /** Semantic encoder of the gate: `task`, `tfidf`, `policy-hidden`, or a plugin's encoder. */
@@ -216,7 +222,10 @@ function fieldName(path: Path): string {
 
 /** Checks that every component the config names exists in the registries (before any work). */
 export function checkComponents(
-  config: Pick<ResolvedExperimentConfig, 'oracle' | 'encoder' | 'batchExtensions'>,
+  config: Pick<ResolvedExperimentConfig, 'oracle' | 'encoder' | 'batchExtensions'> & {
+    /** Method entries that may name their own encoder. */
+    readonly methods?: readonly { readonly encoder?: unknown }[];
+  },
   registries: ComponentRegistries,
 ): void {
   const check = (kind: 'oracle' | 'encoder' | 'batchExtension', selection: ComponentSelection, path: Path) => {
@@ -232,7 +241,7 @@ export function checkComponents(
   };
   check('oracle', config.oracle, ['oracle']);
   check('encoder', config.encoder, ['encoder']);
-  for (const [i, m] of config.methods.entries()) {
+  for (const [i, m] of (config.methods ?? []).entries()) {
     if (m.encoder !== undefined) check('encoder', m.encoder as ComponentSelection, ['methods', i, 'encoder']);
   }
   for (const [i, e] of config.batchExtensions.entries()) check('batchExtension', e, ['batchExtensions', i]);

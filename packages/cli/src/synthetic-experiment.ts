@@ -16,7 +16,7 @@ import {
 } from '@prefplay/core';
 import { sameLabelAgreement } from '@prefplay/evaluators';
 import { createLossRegistry, defaultLossRegistry, resolveSppoLossOptions } from '@prefplay/losses';
-import { restorePolicy, type TransformerPolicy } from '@prefplay/policies';
+import { createTransformerPolicy, restorePolicy, type TransformerPolicy } from '@prefplay/policies';
 import { checkpointFileCache } from '@prefplay/policies/node';
 import { linearRampGate } from '@prefplay/preference';
 import { createTokenSampler } from '@prefplay/samplers';
@@ -28,6 +28,7 @@ import {
   type MeaningHistogram,
   meaningHistogram,
   type SyntheticTask,
+  type SyntheticTaskOptions,
   syntheticTaskOptionsSchema,
 } from '@prefplay/synthetic';
 import {
@@ -74,17 +75,8 @@ export type ExperimentSetup = {
   readonly env: Readonly<Record<string, string | undefined>>;
 };
 
-/**
- * Loads the config's plugins, builds the registries (built-in components and losses, then the
- * plugins'), and resolves every method entry, building each loss once so that its options are
- * checked. Nothing is trained. Errors carry the field path of the entry that is wrong.
- */
-export async function prepareExperiment(
-  config: ResolvedExperimentConfig,
-  options: { readonly baseDirectory: string; readonly env?: Readonly<Record<string, string | undefined>> },
-): Promise<ExperimentSetup> {
-  const plugins = await loadPlugins(config.plugins, options.baseDirectory);
-  const components = withPlugins(experimentComponents(), plugins);
+/** The built-in losses plus every plugin's; a plugin loss may not reuse a taken name. */
+export function lossRegistryWithPlugins(plugins: readonly PrefplayPluginV1[]): LossResolver {
   let lossFactories: Record<string, (...args: never[]) => ReturnType<typeof defaultLossRegistry.create>> = {
     ...defaultLossRegistry.factories,
   };
@@ -100,14 +92,68 @@ export async function prepareExperiment(
       lossFactories = { ...lossFactories, [name]: factory as never };
     }
   }
-  const losses = createLossRegistry(lossFactories);
-  checkComponents(config, components);
-  const methods = resolveMethods(config, losses);
-  return { config, methods, plugins, components, losses, baseDirectory: options.baseDirectory, env: options.env ?? {} };
+  return createLossRegistry(lossFactories);
 }
 
-async function build<Kind extends 'oracle' | 'encoder' | 'batchExtension'>(
-  setup: ExperimentSetup,
+/**
+ * Loads the config's plugins, builds the registries (built-in components and losses, then the
+ * plugins'), and resolves every method entry, building each loss once so that its options are
+ * checked. Nothing is trained. Errors carry the field path of the entry that is wrong.
+ */
+export async function prepareExperiment(
+  config: ResolvedExperimentConfig,
+  options: { readonly baseDirectory: string; readonly env?: Readonly<Record<string, string | undefined>> },
+): Promise<ExperimentSetup> {
+  const plugins = await loadPlugins(config.plugins, options.baseDirectory);
+  const components = withPlugins(experimentComponents(), plugins);
+  const losses = lossRegistryWithPlugins(plugins);
+  checkComponents(config, components);
+  const methods = resolveMethods(config, losses);
+  const setup = {
+    config,
+    methods,
+    plugins,
+    components,
+    losses,
+    baseDirectory: options.baseDirectory,
+    env: options.env ?? {},
+  };
+  await buildComponentsOnce(setup);
+  return setup;
+}
+
+/**
+ * Builds the oracle, the encoder and the batch extensions once against the first seed's task and
+ * an untrained policy, so that their options are checked before any training starts.
+ */
+async function buildComponentsOnce(setup: ExperimentSetup): Promise<void> {
+  const { config } = setup;
+  const first = experimentCells(config)[0] as CellSpec;
+  const task = createSyntheticTask({ ...taskOptionsOf(config, first), seed: config.seeds[0] ?? 0 });
+  const policy = createTransformerPolicy({ ...task.policyConfig, seed: 0 });
+  const dispose = (component: unknown) => {
+    const d = (component as { dispose?: unknown }).dispose;
+    if (component !== task.encoder && typeof d === 'function') d.call(component);
+  };
+  try {
+    const context = { task, policy };
+    await buildComponent(setup, 'oracle', config.oracle, ['oracle'], context);
+    dispose(await buildComponent(setup, 'encoder', config.encoder, ['encoder'], context));
+    for (const method of setup.methods) {
+      if (method.encoder === undefined) continue;
+      dispose(await buildComponent(setup, 'encoder', method.encoder, ['methods', method.index, 'encoder'], context));
+    }
+    for (const [i, selection] of config.batchExtensions.entries()) {
+      await buildComponent(setup, 'batchExtension', selection, ['batchExtensions', i], context);
+    }
+  } finally {
+    policy.dispose();
+  }
+}
+
+/** Builds the component a config entry names, with the entry's field path on any error. */
+export async function buildComponent<Kind extends 'oracle' | 'encoder' | 'batchExtension'>(
+  setup: Pick<ExperimentSetup, 'components' | 'env' | 'baseDirectory'>,
   kind: Kind,
   selection: Parameters<typeof selectionOf>[0],
   path: readonly (string | number)[],
@@ -148,6 +194,17 @@ export function experimentCells(config: ResolvedExperimentConfig): CellSpec[] {
     }
   }
   return cells;
+}
+
+/** The options of `createSyntheticTask` for a cell (the seed left out): the config's, with the cell's factor values. */
+export function taskOptionsOf(config: ResolvedExperimentConfig, cell: CellSpec): Omit<SyntheticTaskOptions, 'seed'> {
+  const { overconfidence: _o, concision: _c, dominantClaimShare: _d, ...rest } = config.task;
+  return {
+    ...(rest as Omit<SyntheticTaskOptions, 'seed'>),
+    overconfidence: cell.overconfidence,
+    concision: cell.concision,
+    dominantClaimShare: cell.dominantClaimShare,
+  };
 }
 
 /**
@@ -218,18 +275,7 @@ export async function runSyntheticExperiment(
   for (const seed of config.seeds) {
     for (const corpus of corpora) {
       const corpusCells = cells.filter((c) => JSON.stringify(c.dominantClaimShare) === corpus);
-      const taskOf = (cell: CellSpec): SyntheticTask =>
-        createSyntheticTask({
-          seed,
-          overconfidence: cell.overconfidence,
-          concision: cell.concision,
-          dominantClaimShare: cell.dominantClaimShare,
-          ...(config.task.sftResponsesPerPrompt !== undefined
-            ? { sftResponsesPerPrompt: config.task.sftResponsesPerPrompt }
-            : {}),
-          ...(config.task.maxNewTokens !== undefined ? { maxNewTokens: config.task.maxNewTokens } : {}),
-          ...(config.task.temperature !== undefined ? { temperature: config.task.temperature } : {}),
-        });
+      const taskOf = (cell: CellSpec): SyntheticTask => createSyntheticTask({ ...taskOptionsOf(config, cell), seed });
       const first = corpusCells[0] as CellSpec;
       const corpusTask = taskOf(first);
       const corpusName =
@@ -239,10 +285,8 @@ export async function runSyntheticExperiment(
       const sftSteps = config.base.steps ?? basePolicyOptionsSchema.parse({}).steps;
       const baseStart = Date.now();
       const base = await createBasePolicy(corpusTask, {
+        ...config.base,
         seed,
-        ...(config.base.steps !== undefined ? { steps: config.base.steps } : {}),
-        ...(config.base.batchSize !== undefined ? { batchSize: config.base.batchSize } : {}),
-        ...(config.base.learningRate !== undefined ? { learningRate: config.base.learningRate } : {}),
         cache: checkpointFileCache(join(out, `seed-${seed}`, `base-policy-${corpusName}.ckpt`)),
         onStep: (step) => sftBar.update(step.step + 1, sftSteps, `loss ${step.loss.toFixed(3)}`),
         ...signal,
@@ -407,12 +451,12 @@ async function runMethod(input: {
     const sampler = createTokenSampler({ decoder: policy, ...sampling, decode: (tokens) => task.responseText(tokens) });
     const evaluationSampler = createTokenSampler({ decoder: policy, ...sampling, batchSize: 128 });
     const context = { task, policy };
-    const oracle = await build(setup, 'oracle', config.oracle, ['oracle'], context);
+    const oracle = await buildComponent(setup, 'oracle', config.oracle, ['oracle'], context);
     const encoderPath = method.encoder !== undefined ? ['methods', method.index, 'encoder'] : ['encoder'];
-    encoder = await build(setup, 'encoder', input.encoderSelection, encoderPath, context);
+    encoder = await buildComponent(setup, 'encoder', input.encoderSelection, encoderPath, context);
     const extensions: Record<string, LossBatchExtensionV1> = {};
     for (const [i, selection] of config.batchExtensions.entries()) {
-      const extension = await build(setup, 'batchExtension', selection, ['batchExtensions', i], context);
+      const extension = await buildComponent(setup, 'batchExtension', selection, ['batchExtensions', i], context);
       extensions[extension.name] = extension;
     }
     const calibration = resolveCalibration(method.config);

@@ -127,8 +127,12 @@ export const trainCommand: Command = {
       return exitCodes.ok;
     }
     io.stderr(`${describeBackend(backend)}\n`);
-    const out = resolve(io.cwd, values.out ?? join('runs', timestamp(new Date())));
-    const result = await runSyntheticExperiment(setup, out, io, { mode });
+    let result: Awaited<ReturnType<typeof runSyntheticExperiment>>;
+    try {
+      result = await runSyntheticExperiment(setup, out, io, { mode });
+    } catch (error) {
+      throw locateInDocument(document, error);
+    }
     io.stdout(`${result.text}\nRun directory: ${out}\nReport: ${join(out, 'report.html')}\n`);
     return exitCodes.ok;
   },
