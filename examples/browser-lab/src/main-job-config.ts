@@ -2,8 +2,11 @@ import { syntheticTaskOptionsSchema } from '@prefplay/synthetic';
 import type { LabMethodName, LabSettings } from './lab-settings.js';
 
 /**
- * The main job's settings, as `prefplay reproduce` (packages/cli/src/commands/reproduce.ts) sets
- * them; the browser test checks that the page's config equals the CLI's `config.json`.
+ * The main job's training settings, as `prefplay reproduce` (packages/cli/src/commands/reproduce.ts)
+ * sets them. The lab trains one cell (one κ) of the main job exactly as the CLI does (the tests
+ * check the trainer and method entries against the CLI's config, and the training numbers against
+ * `prefplay train`), but evaluates with the trainer's quick evaluation (`evaluationSamplesPerPrompt`
+ * samples, exploitability against the pool), not with the main job's decisive evaluation.
  */
 export const mainJobPresets = {
   quick: {
@@ -18,7 +21,7 @@ export const mainJobPresets = {
     baseSteps: undefined as number | undefined,
     iterations: 6,
     samplesPerPrompt: 8,
-    epochs: 4,
+    epochs: 8,
     evaluationSamplesPerPrompt: 16,
   },
 } as const;
@@ -49,7 +52,7 @@ export type MainJobMethodEntry = {
   readonly learningRate?: number;
 };
 
-/** The experiment config, in the shape of the `config.json` that `prefplay reproduce` writes. */
+/** The lab's experiment: one cell of the main job's training, with the trainer's quick evaluation. */
 export type MainJobConfig = {
   readonly plugins: readonly string[];
   readonly seeds: readonly number[];
@@ -124,7 +127,42 @@ export function mainJobConfig(settings: LabSettings): MainJobConfig {
   };
 }
 
-/** How to run the same experiment from the CLI, and which settings differ from the preset. */
+/**
+ * The experiment config for `prefplay train` that trains the lab's cell as the lab does (the CLI's
+ * own evaluation replaces the lab's quick one).
+ */
+export function cliExperimentConfig(config: MainJobConfig): Record<string, unknown> {
+  const { evaluation: _evaluation, ...training } = config;
+  return {
+    ...training,
+    task: { overconfidence: [config.task.overconfidence ?? mainJobDefaults.overconfidence] },
+  };
+}
+
+/** The flags of `prefplay reproduce` whose cell at the lab's κ trains exactly as the lab does. */
+export function cliTrainingFlags(settings: LabSettings): {
+  readonly quick: boolean;
+  readonly seeds: readonly number[];
+  readonly overconfidence: readonly number[];
+  readonly iterations?: number;
+  readonly methods: readonly LabMethodName[];
+} {
+  const preset = mainJobPresets[settings.preset];
+  return {
+    quick: settings.preset === 'quick',
+    seeds: [settings.seed],
+    overconfidence: [settings.overconfidence ?? mainJobDefaults.overconfidence],
+    ...(settings.iterations !== undefined && settings.iterations !== preset.iterations
+      ? { iterations: settings.iterations }
+      : {}),
+    methods: settings.methods ?? mainJobDefaults.methods,
+  };
+}
+
+/**
+ * How to train the same cell from the CLI, and which settings differ from the preset. The CLI
+ * evaluates it with the main job's decisive evaluation, so only the training numbers agree.
+ */
 export function cliEquivalent(settings: LabSettings): { readonly command: string; readonly differences: string[] } {
   const differences: string[] = [];
   const flags: string[] = [];
@@ -139,7 +177,11 @@ export function cliEquivalent(settings: LabSettings): { readonly command: string
     return flag === undefined;
   };
   const preset = mainJobPresets[settings.preset];
-  changed('κ', settings.overconfidence, mainJobDefaults.overconfidence, '--overconfidence');
+  if (settings.overconfidence !== undefined && settings.overconfidence !== mainJobDefaults.overconfidence) {
+    differences.push(`κ ${settings.overconfidence} (the preset's is ${mainJobDefaults.overconfidence})`);
+  }
+  // reproduce runs κ = 0 and 4 by default; the lab trains one of them
+  flags.push(`--overconfidence ${settings.overconfidence ?? mainJobDefaults.overconfidence}`);
   changed('iterations', settings.iterations, preset.iterations, '--iterations');
   const needsConfigFile = [
     changed('η', settings.eta, mainJobDefaults.eta),
@@ -147,10 +189,8 @@ export function cliEquivalent(settings: LabSettings): { readonly command: string
     changed('gate high', settings.gateHigh, mainJobDefaults.gateHigh),
   ].some(Boolean);
   const methods = settings.methods ?? mainJobDefaults.methods;
-  if (methods.join(',') !== mainJobDefaults.methods.join(',')) {
-    differences.push(`methods ${methods.join(', ')}`);
-    flags.push(`--methods ${methods.join(',')}`);
-  }
+  if (methods.join(',') !== mainJobDefaults.methods.join(',')) differences.push(`methods ${methods.join(', ')}`);
+  flags.push(`--methods ${methods.join(',')}`);
   const command = needsConfigFile ? 'prefplay train lab-config.json' : `prefplay reproduce ${flags.join(' ')}`.trim();
   return { command, differences };
 }

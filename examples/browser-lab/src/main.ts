@@ -12,7 +12,13 @@ import {
   parseLabSettings,
 } from './lab-settings.js';
 import { type ChartSeries, lineChart } from './line-chart.js';
-import { cliEquivalent, mainJobConfig, mainJobDefaults, mainJobPresets } from './main-job-config.js';
+import {
+  cliEquivalent,
+  cliExperimentConfig,
+  mainJobConfig,
+  mainJobDefaults,
+  mainJobPresets,
+} from './main-job-config.js';
 import { responseView } from './response-view.js';
 import { stackedBarChart } from './stacked-bar-chart.js';
 
@@ -290,15 +296,15 @@ function schedule(what: 'status' | 'all' = 'all') {
 function renderCli(settings: LabSettings) {
   const { command, differences } = cliEquivalent(settings);
   const config = mainJobConfig(settings);
-  const json = JSON.stringify(config, null, 2);
+  const json = JSON.stringify(cliExperimentConfig(config), null, 2);
   const href = URL.createObjectURL(new Blob([`${json}\n`], { type: 'application/json' }));
   byId('cli').innerHTML = `
-    <p>The same experiment from the command line, same numbers on the wasm backend:
+    <p>The same training from the command line (the CLI evaluates it with the main job's own, larger evaluation; the training numbers agree on the wasm backend):
       <code data-testid="cli-command">${command}</code>
       ${
         differences.length > 0
           ? `<span class="differs">Differs from the <b>${settings.preset}</b> preset of <code>prefplay reproduce</code>: ${differences.join('; ')}.</span>`
-          : `<span class="same">These are the settings of <code>prefplay reproduce${settings.preset === 'quick' ? ' --quick' : ''}</code>${settings.preset === 'full' ? ' for one seed (the CLI runs seeds 1, 2, 3 and averages them)' : ''}.</span>`
+          : `<span class="same">This is the training of <code>prefplay reproduce${settings.preset === 'quick' ? ' --quick' : ''}</code> at κ = ${mainJobDefaults.overconfidence}${settings.preset === 'full' ? ' for one seed (the CLI runs seeds 1 to 5, under κ = 0 and 4)' : ' (the CLI also runs κ = 0)'}.</span>`
       }</p>
     <details><summary>experiment config (<a href="${href}" download="lab-config.json">lab-config.json</a>, for <code>prefplay train</code>)</summary><pre>${json}</pre></details>`;
 }

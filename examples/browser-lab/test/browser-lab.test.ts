@@ -1,15 +1,18 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { initBackend } from '@prefplay/core/node';
 import type { RunSummary } from '@prefplay/trainers';
 import { type Browser, chromium } from 'playwright-core';
 import { build, type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleGames } from '../src/exact-game-view.js';
+import { finalTableColumns, formatMetric } from '../src/final-table.js';
+import { parseLabSettings } from '../src/lab-settings.js';
+import { mainJobConfig } from '../src/main-job-config.js';
+import { runLabExperiment } from '../src/run-lab-experiment.js';
 
 // Debian's chromium (apt-get install -y chromium); playwright's own browser download cannot work here
 const chromiumPath = process.env.PREFPLAY_CHROMIUM ?? '/usr/bin/chromium';
@@ -39,40 +42,25 @@ const chromiumFlags = [
   '--disable-sync',
 ];
 
-type CliRun = { readonly summary: RunSummary; readonly stdout: string };
-
-/** `prefplay reproduce --quick` in a child process, on the wasm backend. */
-async function runCli(out: string): Promise<CliRun> {
-  const entry = createRequire(import.meta.url).resolve('@prefplay/cli');
-  const bin = join(dirname(entry), 'bin.js');
-  const child = spawn(process.execPath, [bin, 'reproduce', '--quick', '--out', out], {
-    env: { ...process.env, PREFPLAY_BACKEND: 'wasm' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  if (code !== 0) throw new Error(`prefplay reproduce --quick exited with ${code}:\n${stderr}`);
-  return { summary: JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')), stdout };
+/** The quick preset run in Node by the same code, on the wasm backend: the reference for the page. */
+async function runInNode(): Promise<RunSummary> {
+  await initBackend({ backend: 'wasm' });
+  return JSON.parse(JSON.stringify(await runLabExperiment(mainJobConfig(parseLabSettings({ preset: 'quick' })))));
 }
 
-/** The CLI's final table as cells: header, then one row per method. */
-function cliTable(stdout: string): string[][] {
-  const lines = stdout.split('\n');
-  const start = lines.findIndex((l) => l.startsWith('method '));
-  const rows: string[][] = [];
-  for (const line of lines.slice(start)) {
-    if (line.trim() === '') break;
-    if (/^-+( +-+)*$/.test(line.trim())) continue;
-    rows.push(line.trim().split(/ {2,}/));
-  }
-  return rows;
+/** The final table of a summary as the page renders it (`finalTable`), as cells: header, then one row per method. */
+function expectedTable(summary: RunSummary): string[][] {
+  const entries = Object.entries(summary.methods);
+  const columns = finalTableColumns.filter((c) =>
+    entries.some(([, m]) => m.iterations.some((r) => Number.isFinite(r[c.key]))),
+  );
+  return [
+    ['method', 'iter', ...columns.map((c) => c.label)],
+    ...entries.map(([name, m]) => {
+      const last = m.iterations[m.iterations.length - 1];
+      return [name, String(last?.iteration ?? '–'), ...columns.map((c) => formatMetric(last?.[c.key]))];
+    }),
+  ];
 }
 
 describe.skipIf(!hasChromium)('the lab in headless Chromium', () => {
@@ -95,8 +83,8 @@ describe.skipIf(!hasChromium)('the lab in headless Chromium', () => {
     if (directory) await rm(directory, { recursive: true, force: true });
   });
 
-  it('runs ?preset=quick&autostart=1 to the end and shows the numbers of prefplay reproduce --quick', async () => {
-    const cli = runCli(join(directory, 'cli-run'));
+  it('runs ?preset=quick&autostart=1 to the end and shows the numbers of the same run in Node', async () => {
+    const node = runInNode();
     const url = server.resolvedUrls?.local[0];
     expect(url, 'the preview server has no local URL').toBeDefined();
     const page = await browser.newPage({ viewport: { width: 1320, height: 900 } });
@@ -117,7 +105,9 @@ describe.skipIf(!hasChromium)('the lab in headless Chromium', () => {
     const shown = await page.$$eval('table.final tr', (rows) =>
       rows.map((row) => Array.from(row.children).map((cell) => (cell.textContent ?? '').trim())),
     );
-    expect(await page.locator('[data-testid="cli-command"]').textContent()).toBe('prefplay reproduce --quick');
+    expect(await page.locator('[data-testid="cli-command"]').textContent()).toBe(
+      'prefplay reproduce --quick --overconfidence 4 --methods sppo,s-sppo,iterative-dpo',
+    );
     // every shown response marks as many filler words as the task's parser counts
     const responses = await page.$$eval('[data-testid="responses"] li', (items) =>
       items.map((item) => ({
@@ -152,26 +142,26 @@ describe.skipIf(!hasChromium)('the lab in headless Chromium', () => {
       });
     }
 
-    const reference = await cli;
-    expect(summary.seeds).toEqual(reference.summary.seeds);
-    expect(summary.config).toEqual(reference.summary.config);
+    const reference = await node;
+    expect(summary.seeds).toEqual(reference.seeds);
+    expect(summary.config).toEqual(reference.config);
     expect(Object.keys(summary.methods)).toEqual(['sppo', 's-sppo', 'iterative-dpo']);
     if (backend === 'wasm') {
       // the same tfjs-backend-wasm binary and the same JavaScript in Chromium and in Node: every
       // number is identical, not merely close (tolerance 0)
-      expect(summary.methods).toEqual(reference.summary.methods);
-      expect(shown).toEqual(cliTable(reference.stdout));
+      expect(summary.methods).toEqual(reference.methods);
+      expect(shown).toEqual(expectedTable(reference));
     } else {
       // webgl rounds float32 differently from wasm, so the sampled tokens, and from then on the
       // runs, differ: the numbers agree only as estimates (measured: win rates within 2 SE)
-      for (const [name, method] of Object.entries(reference.summary.methods)) {
+      for (const [name, method] of Object.entries(reference.methods)) {
         method.iterations.forEach((row, i) => {
           const other = summary.methods[name]?.iterations[i];
           const se = Math.hypot(row.winRateVsBaseSE ?? 0, other?.winRateVsBaseSE ?? 0);
           expect(Math.abs((other?.winRateVsBase ?? Number.NaN) - (row.winRateVsBase ?? 0))).toBeLessThanOrEqual(4 * se);
         });
       }
-      expect(shown[0]).toEqual(cliTable(reference.stdout)[0]);
+      expect(shown[0]).toEqual(expectedTable(reference)[0]);
     }
   });
 });

@@ -93,7 +93,8 @@ function timestamp(date: Date): string {
 /** The experiment `prefplay reproduce` runs, from its flags: the headline cell of the pre-registered design. */
 export function reproduceConfig(flags: {
   readonly seeds?: readonly number[];
-  readonly overconfidence?: readonly number[];
+  /** κ of the training oracle, one cell per value (a single number is one cell). */
+  readonly overconfidence?: number | readonly number[];
   readonly concision?: number;
   readonly dominantClaimShare?: number | null;
   readonly iterations?: number;
@@ -122,7 +123,12 @@ export function reproduceConfig(flags: {
   return {
     seeds: [...(flags.seeds ?? (quick ? [1] : [1, 2, 3, 4, 5]))],
     task: {
-      overconfidence: [...(flags.overconfidence ?? [0, 4])],
+      overconfidence:
+        flags.overconfidence === undefined
+          ? [0, 4]
+          : typeof flags.overconfidence === 'number'
+            ? [flags.overconfidence]
+            : [...flags.overconfidence],
       ...(flags.concision !== undefined ? { concision: flags.concision } : {}),
       ...(flags.dominantClaimShare !== undefined ? { dominantClaimShare: flags.dominantClaimShare } : {}),
     },
