@@ -96,6 +96,11 @@ export const experimentConfigSchema = z.strictObject({
       diversitySubsample: z.number().int().min(1).optional(),
       /** Compute the exact SPPO and S-SPPO dynamics from the measured base distribution. */
       ideal: z.boolean().default(true),
+      /**
+       * Measure each calibrated method's encoder: precision and recall of "same meaning" at the
+       * gate's midpoint on the base sample's pairs (it encodes every base sample once per run).
+       */
+      encoderQuality: z.boolean().default(false),
     })
     .prefault({}),
   /**

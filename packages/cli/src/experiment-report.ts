@@ -243,6 +243,7 @@ export function cellTableRows(cell: SummaryCell): string[][] {
     const versus = cell.comparisons.find((c) => c.first === name && c.second === 'sppo');
     return [
       name,
+      String(last?.iteration ?? '–'),
       formatNumber(last?.winRateVsBase),
       `${above}/${perSeed.length}`,
       versus ? `${formatNumber(versus.summary.mean)} (${versus.summary.positive}/${versus.summary.count})` : '–',
@@ -257,6 +258,7 @@ export function cellTableRows(cell: SummaryCell): string[][] {
 
 export const cellTableHeader = [
   'method',
+  'iter',
   'win rate vs base',
   'seeds > 0.5',
   'minus SPPO (seeds > 0)',
@@ -283,9 +285,9 @@ export function formatExperimentText(analysis: ExperimentSummary): string {
     const widths = cellTableHeader.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length)));
     for (const [r, row] of rows.entries()) {
       lines.push(
-        `  ${row.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ')}`,
+        row.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  '),
       );
-      if (r === 0) lines.push(`  ${widths.map((w) => '-'.repeat(w)).join('  ')}`);
+      if (r === 0) lines.push(widths.map((w) => '-'.repeat(w)).join('  '));
     }
     for (const [name, ideal] of Object.entries(cell.ideal)) {
       const last = ideal.iterations[ideal.iterations.length - 1];

@@ -299,6 +299,7 @@ export async function runSyntheticExperiment(
         maxNewTokens: corpusTask.sampling.maxNewTokens,
         eosTokenId: corpusTask.sampling.eosTokenId,
         batchSize: 128,
+        decode: (tokens) => corpusTask.responseText(tokens),
       }).doSample({
         prompts: corpusTask.evalPrompts,
         samplesPerPrompt: config.evaluation.baseSamplesPerPrompt,
@@ -462,7 +463,7 @@ async function runMethod(input: {
     const calibration = resolveCalibration(method.config);
     const gate = method.config.calibration?.gate;
     const encoderQuality =
-      calibration.gate && gate !== undefined
+      config.evaluation.encoderQuality && calibration.gate && gate !== undefined
         ? await measureEncoder(encoder, task, input.baseSamples, (gate.low + gate.high) / 2)
         : undefined;
     const store = config.runDirectories

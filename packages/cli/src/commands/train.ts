@@ -49,7 +49,7 @@ overrides any self-play field; "trainer" holds fields shared by every method. Fi
                                   a method entry may name its own encoder
   task: { overconfidence, concision, dominantClaimShare, ... }   createSyntheticTask's options; a list
                                   makes a factor: the experiment runs one cell per combination
-  evaluation: { samplesPerPrompt, baseSamplesPerPrompt, diversitySubsample, ideal }
+  evaluation: { samplesPerPrompt, baseSamplesPerPrompt, diversitySubsample, ideal, encoderQuality }
   loss: { name, options }         any loss of the registry (sppo, sppo-all, s-sppo, dpo, cdpo, rdpo, ipo,
                                   hinge, ...) or a plugin's
   calibration: { gate: { low, high } }     semantic gating (on when present)
