@@ -31,6 +31,7 @@ import { huggingFaceComponents, withApiKeyFromEnv } from './hugging-face-compone
 import { type ConfigDocument, locateInDocument, validateConfigDocument } from './load-config.js';
 import { encodeRowPrompt, promptSchema } from './load-model-folder.js';
 import { loadPlugins } from './load-plugins.js';
+import { openExperimentRoot } from './open-experiment-root.js';
 import { createProgressBar } from './progress-bar.js';
 import { readJsonlRows } from './read-jsonl-rows.js';
 import { formatFinalTable, renderReportHtml } from './report-html.js';
@@ -190,19 +191,7 @@ export async function runHuggingFaceExperiment(
 ): Promise<HuggingFaceExperimentResult> {
   const { config } = setup;
   const mode = options.mode ?? 'create';
-  const root = await openRunDirectory(out, { mode });
-  if (mode === 'resume') {
-    const previous = await root.readConfig();
-    if (previous !== undefined && JSON.stringify(previous) !== JSON.stringify(config)) {
-      throw new PrefplayError({
-        code: 'invalid-options',
-        problem: `the run in ${out} was started with a different config`,
-        where: { file: join(out, 'config.json') },
-        hint: 'Resume with the same config, or use --overwrite or another --out',
-      });
-    }
-  }
-  await root.writeConfig(config);
+  const root = await openExperimentRoot(out, config, mode);
   const log = (text: string) => io.stderr(`${text}\n`);
   const modelFolder = resolve(setup.baseDirectory, config.policy.model);
   const load = (): Promise<LoadedHuggingFaceModel> =>

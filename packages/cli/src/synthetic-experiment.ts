@@ -61,6 +61,7 @@ import {
 } from './experiment-config.js';
 import { formatExperimentText, renderExperimentReport } from './experiment-report.js';
 import { loadPlugins } from './load-plugins.js';
+import { openExperimentRoot } from './open-experiment-root.js';
 import { createProgressBar } from './progress-bar.js';
 
 /** An experiment config with its plugins loaded and every method resolved and checked. */
@@ -250,19 +251,7 @@ export async function runSyntheticExperiment(
   const { config } = setup;
   const started = Date.now();
   const mode = options.mode ?? 'create';
-  const root = await openRunDirectory(out, { mode });
-  if (mode === 'resume') {
-    const previous = await root.readConfig();
-    if (previous !== undefined && JSON.stringify(previous) !== JSON.stringify(config)) {
-      throw new PrefplayError({
-        code: 'invalid-options',
-        problem: `the run in ${out} was started with a different config`,
-        where: { file: join(out, 'config.json') },
-        hint: 'Resume with the same config and flags, or use --overwrite or another --out',
-      });
-    }
-  }
-  await root.writeConfig(config);
+  const root = await openExperimentRoot(out, config, mode);
   const log = (text: string) => io.stderr(`${text}\n`);
   const signal = options.signal ? { signal: options.signal } : {};
   const cells = experimentCells(config);
