@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { createRng } from '@prefplay/core';
 import {
   aggregateBattles,
+  aggregateBattleTable,
   type Battle,
+  type BattleTable,
   bootstrapBradleyTerry,
   eloRatings,
   fitBradleyTerry,
@@ -21,12 +23,14 @@ const tieProbability = 0.1;
 const python = '/usr/bin/python3';
 
 /** Seeded battles: true strengths θ ~ N(0, 0.8²); a tie with probability 0.1, else a wins with σ(θ_a − θ_b). */
-function makeBattles(): { battles: Battle[]; triples: Int32Array; names: string[] } {
+function makeBattles(): { table: BattleTable; triples: Int32Array } {
   const rng = createRng(20_260_501);
   const names = Array.from({ length: models }, (_, i) => `model-${String(i).padStart(3, '0')}`);
   const theta = names.map(() => 0.8 * rng.normal());
-  const battles: Battle[] = new Array(battleCount);
   const triples = new Int32Array(3 * battleCount);
+  const modelA = new Int32Array(battleCount);
+  const modelB = new Int32Array(battleCount);
+  const outcomes = new Uint8Array(battleCount);
   for (let k = 0; k < battleCount; k++) {
     const a = rng.int(models);
     let b = rng.int(models - 1);
@@ -34,16 +38,24 @@ function makeBattles(): { battles: Battle[]; triples: Int32Array; names: string[
     const u = rng.next();
     const outcome =
       u < tieProbability ? 2 : rng.next() < 1 / (1 + Math.exp((theta[b] as number) - (theta[a] as number))) ? 0 : 1;
-    battles[k] = {
-      modelA: names[a] as string,
-      modelB: names[b] as string,
-      winner: outcome === 0 ? 'model_a' : outcome === 1 ? 'model_b' : 'tie',
-    };
     triples[3 * k] = a;
     triples[3 * k + 1] = b;
     triples[3 * k + 2] = outcome;
+    modelA[k] = a;
+    modelB[k] = b;
+    outcomes[k] = outcome;
   }
-  return { battles, triples, names };
+  return { table: { models: names, modelA, modelB, outcome: outcomes }, triples };
+}
+
+/** The same battles as one object each, as `readBattles` returns them. */
+function battleObjects(table: BattleTable): Battle[] {
+  const winners = ['model_a', 'model_b', 'tie'] as const;
+  return Array.from({ length: table.modelA.length }, (_, k) => ({
+    modelA: table.models[table.modelA[k] as number] as string,
+    modelB: table.models[table.modelB[k] as number] as string,
+    winner: winners[table.outcome[k] as number] as Battle['winner'],
+  }));
 }
 
 type PythonResult = {
@@ -76,10 +88,13 @@ function runPython(scriptName: string, input: string, rounds: number, requiremen
   return 'skipped' in parsed ? parsed.skipped : parsed;
 }
 
-/** Aggregate once, fit, bootstrap: what the numpy baseline does, through our public API. */
-function measureOurs(battles: readonly Battle[]) {
+/**
+ * Aggregate once, fit, bootstrap: what the numpy baseline does, through our public API, from the
+ * same input (battles as integer model ids and outcome codes).
+ */
+function measureOurs(table: BattleTable) {
   const start = performance.now();
-  const counts = aggregateBattles(battles);
+  const counts = aggregateBattleTable(table);
   const aggregated = performance.now();
   const fit = fitBradleyTerry(counts);
   const fitted = performance.now();
@@ -100,9 +115,9 @@ function measureOurs(battles: readonly Battle[]) {
  */
 export const bradleyTerryCase: BenchCase = {
   name: 'bradley-terry',
-  description: `${battleCount.toLocaleString('en')} seeded battles among ${models} models: aggregate, Bradley-Terry fit and ${bootstrapRounds} bootstrap rounds, vs numpy (aggregated counts, Newton/Cholesky, multinomial bootstrap; medians and ranges of interleaved rounds) and FastChat's compute_mle_elo (pandas + scipy; run once, extrapolated from fewer bootstrap rounds)`,
+  description: `${battleCount.toLocaleString('en')} seeded battles among ${models} models as integer columns (the numpy baseline's input): aggregate, Bradley-Terry fit and ${bootstrapRounds} bootstrap rounds, vs numpy (aggregated counts, Newton/Cholesky, multinomial bootstrap; medians and ranges of interleaved rounds) and FastChat's compute_mle_elo (pandas + scipy; run once, extrapolated from fewer bootstrap rounds)`,
   async run({ log, rounds = 5, quick = false }) {
-    const { battles, triples } = makeBattles();
+    const { table, triples } = makeBattles();
     const dir = mkdtempSync(join(tmpdir(), 'prefplay-bench-bt-'));
     const input = join(dir, 'battles.bin');
     writeFileSync(input, new Uint8Array(triples.buffer, triples.byteOffset, triples.byteLength));
@@ -112,12 +127,14 @@ export const bradleyTerryCase: BenchCase = {
       ours: { aggregate: [] as number[], bootstrap: [] as number[] },
       numpy: { aggregate: [] as number[], bootstrap: [] as number[] },
     };
+    // Aggregation from one object per battle (what `readBattles` returns), a row of its own.
+    const fromObjects: number[] = [];
     const ratios: number[] = [];
     let note: string | undefined;
     let worst = 0;
     try {
       for (let round = 0; round < rounds; round++) {
-        const mine = measureOurs(battles);
+        const mine = measureOurs(table);
         ours.push(mine.totalMs);
         const theirs =
           note === undefined ? runPython('bradley_terry_numpy.py', input, bootstrapRounds, 'numpy, scipy') : note;
@@ -141,6 +158,13 @@ export const bradleyTerryCase: BenchCase = {
           `  round ${round + 1}: ours ${mine.totalMs.toFixed(0)} ms (aggregate ${mine.aggregateMs.toFixed(0)}, fit ${mine.fitMs.toFixed(0)}, bootstrap ${mine.bootstrapMs.toFixed(0)}), numpy ${theirs.totalMs.toFixed(0)} ms (aggregate ${theirs.aggregateMs.toFixed(0)}, fit ${theirs.fitMs.toFixed(0)}, bootstrap ${theirs.bootstrapMs.toFixed(0)})`,
         );
       }
+      // After the rounds, so that a million live objects do not weigh on the garbage collector during them.
+      const battles = battleObjects(table);
+      for (let round = 0; round < rounds; round++) {
+        const objectsStart = performance.now();
+        aggregateBattles(battles);
+        fromObjects.push(performance.now() - objectsStart);
+      }
       const fastChatRounds = quick ? 2 : 10;
       log(`  running the FastChat-style baseline once (${fastChatRounds} bootstrap rounds in pandas/scipy)...`);
       const fastChat = runPython('bradley_terry.py', input, fastChatRounds, 'numpy, scipy, pandas');
@@ -149,6 +173,7 @@ export const bradleyTerryCase: BenchCase = {
         ...spreadFields('btNumpyMs', numpy),
         ...spreadFields('bradleyTerryRatioVsNumpy', ratios),
         ...spreadFields('btAggregateMs', parts.ours.aggregate),
+        ...spreadFields('btAggregateFromObjectsMs', fromObjects),
         ...spreadFields('btBootstrapMs', parts.ours.bootstrap),
         ...spreadFields('btNumpyAggregateMs', parts.numpy.aggregate),
         ...spreadFields('btNumpyBootstrapMs', parts.numpy.bootstrap),
@@ -156,6 +181,7 @@ export const bradleyTerryCase: BenchCase = {
       };
       if (note !== undefined) result.btNumpyNote = note;
       log(`  ours ${formatSpread(ours, 0)} ms, numpy ${formatSpread(numpy, 0)} ms, ratio ${formatSpread(ratios, 2)}`);
+      log(`  aggregation from battle objects (not in the ratio): ${formatSpread(fromObjects, 0)} ms`);
       if (typeof fastChat === 'string') {
         result.btFastChatNote = fastChat;
         log(`  FastChat-style baseline skipped: ${fastChat}`);

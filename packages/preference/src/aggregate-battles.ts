@@ -52,12 +52,18 @@ const denseSlotLimit = 2048;
  * Per-pair slots keyed by provisional model ids (first-seen order): an `n × n` table that doubles
  * as models appear, or a map beyond `denseSlotLimit` models.
  */
-class PairSlots {
+export class PairSlots {
   private capacity = 64;
-  private table: Int32Array | undefined = new Int32Array(64 * 64).fill(-1);
+  private table: Int32Array | undefined;
   private readonly map = new Map<number, number>();
   readonly lo: number[] = [];
   readonly hi: number[] = [];
+
+  /** Slots for up to `models` ids without regrowing (more are allowed). */
+  constructor(models = 64) {
+    while (this.capacity < models) this.capacity *= 2;
+    this.table = this.capacity > denseSlotLimit ? undefined : new Int32Array(this.capacity * this.capacity).fill(-1);
+  }
 
   /** Slot of the pair (lo < hi), created at the end when new. */
   slot(lo: number, hi: number): number {
@@ -149,15 +155,33 @@ export function aggregateBattles(battles: readonly Battle[]): BattleCounts {
     else if ((a === lo) === (outcome === 0)) winsLo[s] = (winsLo[s] as number) + 1;
     else winsHi[s] = (winsHi[s] as number) + 1;
   }
-  const n = seen.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => {
-    const p = seen[x] as string;
-    const q = seen[y] as string;
+  return finishCounts(seen, slots, winsLo, winsHi, tied, perModel, count);
+}
+
+/**
+ * The `BattleCounts` of per-slot tallies kept under provisional model ids: models that took part
+ * (`perModel[id] > 0`) sorted by name, each pair's sides put in sorted order.
+ */
+export function finishCounts(
+  names: readonly string[],
+  slots: PairSlots,
+  winsLo: readonly number[],
+  winsHi: readonly number[],
+  tied: readonly number[],
+  perModel: ArrayLike<number>,
+  totalBattles: number,
+): BattleCounts {
+  const present: number[] = [];
+  for (let id = 0; id < names.length; id++) if ((perModel[id] as number) > 0) present.push(id);
+  const order = present.sort((x, y) => {
+    const p = names[x] as string;
+    const q = names[y] as string;
     return p < q ? -1 : p > q ? 1 : 0;
   });
-  const rank = new Int32Array(n);
-  order.forEach((seenIndex, sorted) => {
-    rank[seenIndex] = sorted;
+  const n = order.length;
+  const rank = new Int32Array(names.length).fill(-1);
+  order.forEach((id, sorted) => {
+    rank[id] = sorted;
   });
   const pairs = winsLo.length;
   const pairI = new Int32Array(pairs);
@@ -175,17 +199,17 @@ export function aggregateBattles(battles: readonly Battle[]): BattleCounts {
     winsJ[s] = (flip ? winsLo[s] : winsHi[s]) as number;
   }
   const battlesPerModel = new Float64Array(n);
-  for (let i = 0; i < n; i++) battlesPerModel[rank[i] as number] = perModel[i] as number;
+  for (let s = 0; s < n; s++) battlesPerModel[s] = perModel[order[s] as number] as number;
   return {
     kind: 'battle-counts',
-    models: order.map((i) => seen[i] as string),
+    models: order.map((id) => names[id] as string),
     pairI,
     pairJ,
     winsI,
     winsJ,
     ties: Float64Array.from(tied),
     battlesPerModel,
-    totalBattles: count,
+    totalBattles,
   };
 }
 

@@ -2,7 +2,7 @@ import { createRng } from '@prefplay/core';
 import { describe, expect, it } from 'vitest';
 import { aggregateBattles, type Battle } from './aggregate-battles.js';
 import { bootstrapBradleyTerry, resampleCounts } from './bootstrap-bradley-terry.js';
-import { fitBradleyTerry } from './fit-bradley-terry.js';
+import { fitBradleyTerry, fitCounts } from './fit-bradley-terry.js';
 import { percentile } from './leaderboard.js';
 
 function simulate(seed: number, battlesCount: number, truth: number[]): Battle[] {
@@ -35,6 +35,21 @@ describe('bootstrapBradleyTerry', () => {
     expect(a.thetaSamples).not.toEqual(c.thetaSamples);
     expect(a.thetaSamples).toHaveLength(20);
     expect(a.models).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+  });
+
+  it('refits each resample from the full-data factor to the estimate a cold Newton fit finds', () => {
+    // 40 models with strengths up to ±4, so the per-model e^θ form of the refit's gradient is exercised
+    const wide = Array.from({ length: 40 }, (_, i) => -4 + (8 * i) / 39);
+    const counts = aggregateBattles(simulate(4, 40_000, wide));
+    const core = { davidson: false, ridge: 0, maxIterations: 100, tolerance: 1e-10 };
+    const full = fitCounts(counts, core);
+    const rng = createRng(9);
+    for (let round = 0; round < 5; round++) {
+      const resampled = resampleCounts(counts, rng);
+      const warm = fitCounts(resampled, core, full);
+      const cold = fitCounts(resampled, core);
+      for (let i = 0; i < wide.length; i++) expect(warm.theta[i]).toBeCloseTo(cold.theta[i] as number, 9);
+    }
   });
 
   it('resamples exactly as many battles as observed, per-cell mean equal to the observed count', () => {

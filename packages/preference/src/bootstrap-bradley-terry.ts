@@ -1,9 +1,10 @@
 import { createRng, PrefplayError, parseOptions } from '@prefplay/core';
 import { z } from 'zod';
-import { type Battle, type BattleCounts, withCounts } from './aggregate-battles.js';
+import { type BattleCounts, withCounts } from './aggregate-battles.js';
 import { assertMleExists } from './comparison-graph.js';
 import {
   applyAnchor,
+  type BattleData,
   coreSettings,
   fitBradleyTerryOptionsSchema,
   fitCounts,
@@ -78,7 +79,7 @@ export function resampleCounts(counts: BattleCounts, rng: ReturnType<typeof crea
  * every resample has an estimate and none is skipped.
  */
 export function bootstrapBradleyTerry(
-  battles: readonly Battle[] | BattleCounts,
+  battles: BattleData,
   options: BootstrapBradleyTerryOptions,
 ): BradleyTerryBootstrap {
   const settings = parseOptions(bootstrapBradleyTerryOptionsSchema, options, {

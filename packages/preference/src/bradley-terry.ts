@@ -1,3 +1,4 @@
+export { aggregateBattleTable, type BattleTable, isBattleTable } from './aggregate-battle-table.js';
 export {
   aggregateBattles,
   type Battle,
@@ -14,6 +15,7 @@ export {
 } from './bootstrap-bradley-terry.js';
 export { eloRatings, eloScale } from './elo-ratings.js';
 export {
+  type BattleData,
   type BradleyTerryFit,
   type FitBradleyTerryOptions,
   fitBradleyTerry,

@@ -1,5 +1,6 @@
 import { PrefplayError, parseOptions } from '@prefplay/core';
 import { z } from 'zod';
+import { aggregateBattleTable, type BattleTable, isBattleTable } from './aggregate-battle-table.js';
 import { aggregateBattles, type Battle, type BattleCounts, isBattleCounts } from './aggregate-battles.js';
 import { assertMleExists } from './comparison-graph.js';
 import { eloScale } from './elo-ratings.js';
@@ -258,14 +259,22 @@ function fixedMatrixNewton(
       weights[k] = (counts.winsI[k] as number) + (counts.winsJ[k] as number) + t;
     }
   }
+  const strengths = new Float64Array(n);
   for (let iterations = 1; iterations <= settings.maxIterations; iterations++) {
     if (scores && weights) {
-      // ∇ℓ: Σ over pairs of (a − w·σ(θi − θj))·(eᵢ − eⱼ), minus ridge·θ
+      // ∇ℓ: Σ over pairs of (a − w·σ(θi − θj))·(eᵢ − eⱼ), minus ridge·θ. With every |θ| far from
+      // overflow, σ(θi − θj) = sᵢ/(sᵢ + sⱼ) for sᵢ = e^θᵢ: one exp per model instead of per pair.
       gradient.fill(0);
+      let largest = 0;
+      for (let i = 0; i < n; i++) largest = Math.max(largest, Math.abs(x[i] as number));
+      const perModel = largest < 300;
+      if (perModel) for (let i = 0; i < n; i++) strengths[i] = Math.exp(x[i] as number);
       for (let k = 0; k < pairs; k++) {
         const i = pairI[k] as number;
         const j = pairJ[k] as number;
-        const p = 1 / (1 + Math.exp((x[j] as number) - (x[i] as number)));
+        const p = perModel
+          ? (strengths[i] as number) / ((strengths[i] as number) + (strengths[j] as number))
+          : 1 / (1 + Math.exp((x[j] as number) - (x[i] as number)));
         const g = (scores[k] as number) - (weights[k] as number) * p;
         gradient[i] = (gradient[i] as number) + g;
         gradient[j] = (gradient[j] as number) - g;
@@ -450,8 +459,13 @@ export function applyAnchor(theta: Float64Array, anchor: { index: number; theta:
   return Array.from(theta, (x) => x + shift);
 }
 
-export function toCounts(battles: readonly Battle[] | BattleCounts): BattleCounts {
-  return isBattleCounts(battles) ? battles : aggregateBattles(battles as readonly Battle[]);
+/** What the fits take: battles as objects, as a column table, or already aggregated. */
+export type BattleData = readonly Battle[] | BattleTable | BattleCounts;
+
+export function toCounts(battles: BattleData): BattleCounts {
+  if (isBattleCounts(battles)) return battles;
+  if (isBattleTable(battles)) return aggregateBattleTable(battles);
+  return aggregateBattles(battles as readonly Battle[]);
 }
 
 export function coreSettings(settings: FitSettings): CoreSettings {
@@ -464,17 +478,14 @@ export function coreSettings(settings: FitSettings): CoreSettings {
 }
 
 /**
- * Maximum-likelihood Bradley-Terry log-strengths from pairwise battles (or their aggregated
- * counts), by Newton's method on the per-pair count table. Ties count as half a win each, or
+ * Maximum-likelihood Bradley-Terry log-strengths from pairwise battles (objects, a column
+ * table, or their aggregated counts), by Newton's method on the per-pair count table. Ties count as half a win each, or
  * follow Davidson's model. Identified by `Σθ = 0`, or by `anchor` (θ of the anchor model set from
  * its Elo-scale rating, default 1000 ⇒ θ = 0). Without `ridge`, a comparison graph where the
  * estimate does not exist throws a `PrefplayError` naming the models; with `ridge > 0` the
  * answer is always finite.
  */
-export function fitBradleyTerry(
-  battles: readonly Battle[] | BattleCounts,
-  options: FitBradleyTerryOptions = {},
-): BradleyTerryFit {
+export function fitBradleyTerry(battles: BattleData, options: FitBradleyTerryOptions = {}): BradleyTerryFit {
   const settings = parseOptions(fitBradleyTerryOptionsSchema, options, { what: 'fitBradleyTerry options' });
   const counts = toCounts(battles);
   const anchor = resolveAnchor(counts.models, settings.anchor);

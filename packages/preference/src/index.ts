@@ -1,3 +1,4 @@
+export { aggregateBattleTable, type BattleTable, isBattleTable } from './aggregate-battle-table.js';
 export {
   aggregateBattles,
   type Battle,
@@ -21,6 +22,7 @@ export {
 export { assertConstantSum, isConstantSum } from './constant-sum.js';
 export { eloRatings, eloScale } from './elo-ratings.js';
 export {
+  type BattleData,
   type BradleyTerryFit,
   type FitBradleyTerryOptions,
   fitBradleyTerry,

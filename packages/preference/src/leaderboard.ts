@@ -1,9 +1,8 @@
 import { parseOptions } from '@prefplay/core';
 import { z } from 'zod';
-import type { Battle, BattleCounts } from './aggregate-battles.js';
 import { bootstrapBradleyTerry } from './bootstrap-bradley-terry.js';
 import { eloScale } from './elo-ratings.js';
-import { fitBradleyTerry, toCounts } from './fit-bradley-terry.js';
+import { type BattleData, fitBradleyTerry, toCounts } from './fit-bradley-terry.js';
 
 export const leaderboardOptionsSchema = z
   .object({
@@ -78,10 +77,7 @@ function sampleVariance(values: readonly number[]): number {
  * Bootstrap rounds in which the estimate does not exist are left out and listed (see
  * `bootstrapBradleyTerry`), unless `missingMle: 'error'`.
  */
-export function leaderboardDetailed(
-  battles: readonly Battle[] | BattleCounts,
-  options: LeaderboardOptions = {},
-): LeaderboardDetailed {
+export function leaderboardDetailed(battles: BattleData, options: LeaderboardOptions = {}): LeaderboardDetailed {
   const settings = parseOptions(leaderboardOptionsSchema, options, { what: 'leaderboard options' });
   const counts = toCounts(battles);
   const fitOptions = {
@@ -136,9 +132,6 @@ export function leaderboardDetailed(
  * above this model's upper bound), sorted by rating, best first. `leaderboardDetailed` also says
  * how many bootstrap rounds were kept.
  */
-export function leaderboard(
-  battles: readonly Battle[] | BattleCounts,
-  options: LeaderboardOptions = {},
-): LeaderboardRow[] {
+export function leaderboard(battles: BattleData, options: LeaderboardOptions = {}): LeaderboardRow[] {
   return leaderboardDetailed(battles, options).rows;
 }
