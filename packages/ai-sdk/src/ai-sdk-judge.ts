@@ -1,8 +1,10 @@
 import {
+  type LogprobPosition,
   type PreferenceMatrix,
   type PreferenceOracleV1,
   PrefplayError,
   parseOptions,
+  readJudgeAnswer,
   type TokenIds,
 } from '@prefplay/core';
 import { generateText, type ProviderMetadata } from 'ai';
@@ -11,8 +13,7 @@ import { createLimiter } from './create-limiter.js';
 import { linkAbort } from './link-abort.js';
 import { modelCallError } from './model-call-error.js';
 import { describeModel, languageModelSchema, mergeProviderOptions, providerOptionsSchema } from './model-schemas.js';
-import { choiceFromLogprobs, choiceFromText } from './read-choice.js';
-import { type LogprobPosition, readProviderLogprobs } from './read-provider-logprobs.js';
+import { readProviderLogprobs } from './read-provider-logprobs.js';
 import { isFunction, textOf } from './text-of.js';
 
 /** The judge's default system message. */
@@ -159,18 +160,11 @@ export function aiSdkJudge(input: AiSdkJudgeOptions): AiSdkJudge {
     stats.inputTokens += result.usage.inputTokens ?? 0;
     stats.outputTokens += result.usage.outputTokens ?? 0;
     const answer: JudgeAnswer = { text: result.text, providerMetadata: result.providerMetadata };
-    const fromLogprobs = choiceFromLogprobs(options.readLogprobs(answer));
-    if (fromLogprobs !== undefined) {
-      stats.logprobAnswers++;
-      return { probability: fromLogprobs, text: result.text };
-    }
-    const fromText = choiceFromText(result.text);
-    if (fromText !== undefined) {
-      stats.textAnswers++;
-      return { probability: fromText, text: result.text };
-    }
-    stats.unreadableAnswers++;
-    return { probability: undefined, text: result.text };
+    const reading = readJudgeAnswer({ logprobs: options.readLogprobs(answer), text: result.text });
+    if (reading.source === 'logprobs') stats.logprobAnswers++;
+    else if (reading.source === 'text') stats.textAnswers++;
+    else stats.unreadableAnswers++;
+    return { probability: reading.probability, text: result.text };
   };
 
   return {

@@ -1,4 +1,11 @@
 export {
+  choiceFromLogprobs,
+  choiceFromText,
+  choiceLabel,
+  type LogprobPosition,
+  type TokenLogprob,
+} from '@prefplay/core';
+export {
   type AiSdkEncoder,
   type AiSdkEncoderOptions,
   type AiSdkEncoderStats,
@@ -27,10 +34,4 @@ export {
   type RenderPrompt,
 } from './ai-sdk-sampler.js';
 export { type LogprobsMetadataExtractor, logprobsMetadataExtractor } from './logprobs-metadata-extractor.js';
-export { choiceFromLogprobs, choiceFromText, choiceLabel } from './read-choice.js';
-export {
-  type LogprobPosition,
-  parseLogprobs,
-  readProviderLogprobs,
-  type TokenLogprob,
-} from './read-provider-logprobs.js';
+export { parseLogprobs, readProviderLogprobs } from './read-provider-logprobs.js';

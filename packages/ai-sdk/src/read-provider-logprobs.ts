@@ -1,10 +1,5 @@
+import type { LogprobPosition } from '@prefplay/core';
 import { z } from 'zod';
-
-/** One token and its log-probability. */
-export type TokenLogprob = { readonly token: string; readonly logprob: number };
-
-/** One generated position: the sampled token, its log-prob and the most likely alternatives. */
-export type LogprobPosition = TokenLogprob & { readonly topLogprobs: readonly TokenLogprob[] };
 
 const tokenLogprobSchema = z.object({ token: z.string(), logprob: z.number() });
 const positionSchema = tokenLogprobSchema.extend({

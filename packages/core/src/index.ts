@@ -27,6 +27,15 @@ export {
   type PostJsonOptions,
   type ResolvedHttpClientOptions,
 } from './http-client.js';
+export {
+  choiceFromLogprobs,
+  choiceFromText,
+  choiceLabel,
+  type JudgeAnswerReading,
+  type LogprobPosition,
+  readJudgeAnswer,
+  type TokenLogprob,
+} from './judge-answer.js';
 export { issuePath, type LocatedIssue, locateIssues, type ParseContext, parseOptions } from './parse-options.js';
 export { backoffDelay, isRetryableStatus, parseRetryAfter } from './retry-policy.js';
 export { createRng, type Rng, type RngState } from './rng.js';

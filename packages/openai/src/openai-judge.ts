@@ -1,13 +1,17 @@
 import {
+  choiceFromLogprobs,
+  choiceFromText,
   createHttpClient,
   httpConnectionOf,
   httpConnectionOptionsSchema,
+  type LogprobPosition,
   type PreferenceMatrix,
   type PreferenceOracleV1,
   PrefplayError,
   type PromptV1,
   parseOptions,
   type ResponseV1,
+  readJudgeAnswer,
   type TokenIds,
 } from '@prefplay/core';
 import { z } from 'zod';
@@ -122,63 +126,29 @@ type Answer =
   | { readonly p: number; readonly via: 'logprobs' | 'text' }
   | { readonly p: undefined; readonly via: 'unreadable'; readonly content: string | null };
 
-function choiceLabel(token: string): 'A' | 'B' | undefined {
-  const bare = token
-    .trim()
-    .replace(/^[\s*"'`([{]+|[\s*"'`)\]}.:,]+$/g, '')
-    .toUpperCase();
-  return bare === 'A' || bare === 'B' ? bare : undefined;
-}
-
-function logSumExp(values: readonly number[]): number {
-  const max = Math.max(...values);
-  if (max === Number.NEGATIVE_INFINITY) return max;
-  return max + Math.log(values.reduce((s, v) => s + Math.exp(v - max), 0));
+/** The first choice's log-probs in core's shape (a position without alternatives lists none). */
+function positionsOf(response: ChatResponse): LogprobPosition[] | undefined {
+  return response.choices[0]?.logprobs?.content?.map((p) => ({
+    token: p.token,
+    logprob: p.logprob,
+    topLogprobs: p.top_logprobs ?? [],
+  }));
 }
 
 /**
- * P(A) from the top log-probs at the first non-blank generated token: variants of "A" and "B"
- * (whitespace, case, brackets) are pooled; a label missing from the list counts as probability 0.
- * Undefined when there are no log-probs or neither label is listed.
+ * P(A) from the log-probs of a chat completion's first choice, read by core's `choiceFromLogprobs`:
+ * at the first non-blank generated token, the sampled token and its top alternatives that are
+ * variants of "A" and "B" (whitespace, case, brackets) are pooled; a label missing from the list
+ * counts as probability 0. Undefined when there are no log-probs, neither label is listed, or a
+ * label's log-prob is above 0.
  */
 export function probabilityFromLogprobs(response: ChatResponse): number | undefined {
-  const positions = response.choices[0]?.logprobs?.content;
-  if (!positions || positions.length === 0) return undefined;
-  const position = positions.find((p) => p.token.trim() !== '') ?? positions[0];
-  if (!position) return undefined;
-  const candidates = position.top_logprobs && position.top_logprobs.length > 0 ? position.top_logprobs : [position];
-  const a: number[] = [];
-  const b: number[] = [];
-  const seen = new Set<string>();
-  for (const entry of candidates) {
-    if (seen.has(entry.token)) continue;
-    seen.add(entry.token);
-    const label = choiceLabel(entry.token);
-    if (label === 'A') a.push(entry.logprob);
-    else if (label === 'B') b.push(entry.logprob);
-  }
-  if (a.length === 0 && b.length === 0) return undefined;
-  const lpA = a.length > 0 ? logSumExp(a) : Number.NEGATIVE_INFINITY;
-  const lpB = b.length > 0 ? logSumExp(b) : Number.NEGATIVE_INFINITY;
-  const m = Math.max(lpA, lpB);
-  const ea = Math.exp(lpA - m);
-  const eb = Math.exp(lpB - m);
-  return ea / (ea + eb);
+  return choiceFromLogprobs(positionsOf(response));
 }
 
-/** 1 for an answer of A, 0 for B, undefined for a tie or an unreadable answer. */
+/** 1 for an answer of A, 0 for B, undefined for a tie or an unreadable answer (core's `choiceFromText`). */
 export function probabilityFromText(content: string): number | undefined {
-  const text = content.trim();
-  const single = /^[\s*"'`([{]*([AaBb])[\s*"'`)\]}.:,!]*$/.exec(text);
-  if (single?.[1]) return single[1].toUpperCase() === 'A' ? 1 : 0;
-  const leading = /^[\s*"'`([{]*([AB])(?![A-Za-z])/.exec(text);
-  if (leading?.[1]) return leading[1] === 'A' ? 1 : 0;
-  const named = [
-    ...text.matchAll(/\b(?:response|answer|output|assistant|option)\s*[:-]?\s*\(?([AB])\)?(?![A-Za-z])/gi),
-  ];
-  const labels = new Set(named.map((m) => (m[1] ?? '').toUpperCase()));
-  if (labels.size === 1) return labels.has('A') ? 1 : 0;
-  return undefined;
+  return choiceFromText(content);
 }
 
 /**
@@ -234,12 +204,11 @@ export function openAIJudge(input: OpenAIJudgeOptions): OpenAIJudge {
       code: 'http',
       hint: 'The server did not answer in the OpenAI chat completion format; check baseURL and the server version',
     });
-    const fromLogprobs = probabilityFromLogprobs(response);
-    if (fromLogprobs !== undefined) return { p: fromLogprobs, via: 'logprobs' };
     const content = response.choices[0]?.message.content ?? null;
-    const fromText = probabilityFromText(content ?? '');
-    if (fromText !== undefined) return { p: fromText, via: 'text' };
-    return { p: undefined, via: 'unreadable', content };
+    const reading = readJudgeAnswer({ logprobs: positionsOf(response), text: content ?? '' });
+    return reading.source === 'unreadable'
+      ? { p: undefined, via: 'unreadable', content }
+      : { p: reading.probability, via: reading.source };
   };
 
   return {

@@ -1,4 +1,17 @@
-import type { LogprobPosition } from './read-provider-logprobs.js';
+/** One token and its log-probability. */
+export type TokenLogprob = { readonly token: string; readonly logprob: number };
+
+/** One generated position: the sampled token, its log-prob and the most likely alternatives. */
+export type LogprobPosition = TokenLogprob & { readonly topLogprobs: readonly TokenLogprob[] };
+
+/**
+ * How a judge's answer to "is A or B better?" was read: `probability` is P(A), from the log-probs
+ * of the choice token or else from the text (A → 1, B → 0). An answer that names neither is
+ * `unreadable` and has no probability; it must never be scored as 1/2.
+ */
+export type JudgeAnswerReading =
+  | { readonly probability: number; readonly source: 'logprobs' | 'text' }
+  | { readonly probability: undefined; readonly source: 'unreadable' };
 
 /** `A` or `B` when `token` is one of the two labels (whitespace, case, brackets, quotes ignored). */
 export function choiceLabel(token: string): 'A' | 'B' | undefined {
@@ -16,9 +29,10 @@ function logSumExp(values: readonly number[]): number {
 }
 
 /**
- * P(A) from the log-probs at the first non-blank generated position: the listed variants of "A" and
- * "B" are pooled, `e^{lpA} / (e^{lpA} + e^{lpB})`; a label absent from the list has probability 0.
- * Undefined when there are no positions, neither label is listed, or a log-prob is not a number.
+ * P(A) from the log-probs at the first non-blank generated position: the sampled token and its
+ * listed alternatives that are variants of "A" and "B" are pooled, `e^{lpA} / (e^{lpA} + e^{lpB})`;
+ * a label absent from the list has probability 0. Undefined when there are no positions, neither
+ * label is listed, or a label's log-prob is not a number ≤ 0.
  */
 export function choiceFromLogprobs(positions: readonly LogprobPosition[] | undefined): number | undefined {
   if (!positions || positions.length === 0) return undefined;
@@ -62,4 +76,19 @@ export function choiceFromText(text: string): number | undefined {
   const labels = new Set(named.map((m) => (m[1] ?? '').toUpperCase()));
   if (labels.size === 1) return labels.has('A') ? 1 : 0;
   return undefined;
+}
+
+/**
+ * Reads a judge's answer to "is A or B better?": from the log-probs when they name A or B
+ * (`choiceFromLogprobs`), else from the text (`choiceFromText`), else unreadable.
+ */
+export function readJudgeAnswer(answer: {
+  readonly logprobs: readonly LogprobPosition[] | undefined;
+  readonly text: string;
+}): JudgeAnswerReading {
+  const fromLogprobs = choiceFromLogprobs(answer.logprobs);
+  if (fromLogprobs !== undefined) return { probability: fromLogprobs, source: 'logprobs' };
+  const fromText = choiceFromText(answer.text);
+  if (fromText !== undefined) return { probability: fromText, source: 'text' };
+  return { probability: undefined, source: 'unreadable' };
 }
