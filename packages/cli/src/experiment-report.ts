@@ -1,155 +1,7 @@
 import type { IterationSummary } from '@prefplay/trainers';
+import { escapeHtml } from './escape-html.js';
 import type { ExperimentSummary, SummaryCell } from './experiment-analysis.js';
-
-/** One line of a curve plot. */
-export type CurveSeries = {
-  readonly name: string;
-  readonly color: string;
-  /** `mean`: bold with markers; `seed`: thin and faint, behind; `ideal`: dashed. */
-  readonly style: 'mean' | 'seed' | 'ideal';
-  readonly points: readonly (readonly [number, number])[];
-  /** Shown in the legend (per-seed lines usually are not). */
-  readonly legend?: boolean;
-};
-
-export type CurvePlot = {
-  readonly title: string;
-  readonly xLabel: string;
-  readonly yLabel: string;
-  readonly series: readonly CurveSeries[];
-  /** A horizontal reference line (e.g. 0.5 for a win rate against the base). */
-  readonly reference?: number;
-  /** Only integer ticks on the x axis (iterations; default true). */
-  readonly integerTicks?: boolean;
-};
-
-const palette = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#e377c2', '#17becf', '#7f7f7f'];
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-function niceTicks(min: number, max: number, count = 5): number[] {
-  if (!(max > min)) return [min];
-  const raw = (max - min) / count;
-  const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const step = ([1, 2, 2.5, 5, 10].find((m) => m * magnitude >= raw) ?? 10) * magnitude;
-  const out: number[] = [];
-  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) out.push(Number(v.toPrecision(12)));
-  return out;
-}
-
-/**
- * An inline SVG line plot with axis labels: per-seed lines thin and faint behind the means, ideal
- * (exact-dynamics) curves dashed, an optional reference line. Undefined when no series has a point.
- */
-export function renderCurvePlotSvg(plot: CurvePlot): string | undefined {
-  const series = plot.series.filter((s) => s.points.some(([x, y]) => Number.isFinite(x) && Number.isFinite(y)));
-  if (series.length === 0) return undefined;
-  const width = 460;
-  const height = 300;
-  const left = 64;
-  const right = 14;
-  const legendItems = series.filter((s) => s.legend !== false && s.style !== 'seed');
-  const legendRows: { name: string; color: string; style: CurveSeries['style']; x: number; y: number }[] = [];
-  {
-    let x = left;
-    let y = 36;
-    for (const s of legendItems) {
-      const w = 34 + 6.2 * s.name.length;
-      if (x + w > width - right && x > left) {
-        x = left;
-        y += 14;
-      }
-      legendRows.push({ name: s.name, color: s.color, style: s.style, x, y });
-      x += w;
-    }
-  }
-  const top = (legendRows[legendRows.length - 1]?.y ?? 36) + 14;
-  const bottom = 44;
-  const xs = series.flatMap((s) => s.points.map(([x]) => x)).filter(Number.isFinite);
-  const ys = series.flatMap((s) => s.points.map(([, y]) => y)).filter(Number.isFinite);
-  if (plot.reference !== undefined) ys.push(plot.reference);
-  let [xMin, xMax] = [Math.min(...xs), Math.max(...xs)];
-  if (xMax === xMin) [xMin, xMax] = [xMin - 0.5, xMax + 0.5];
-  let [yMin, yMax] = [Math.min(...ys), Math.max(...ys)];
-  const pad = yMax - yMin < 1e-9 ? Math.abs(yMax) * 0.1 || 0.05 : (yMax - yMin) * 0.06;
-  yMin -= pad;
-  yMax += pad;
-  const px = (x: number) => left + ((x - xMin) / (xMax - xMin)) * (width - left - right);
-  const py = (y: number) => top + (1 - (y - yMin) / (yMax - yMin)) * (height - top - bottom);
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${escapeHtml(plot.title)}">`,
-    `<rect x="0" y="0" width="${width}" height="${height}" fill="#fff"/>`,
-    `<text x="${left}" y="20" font-size="13" font-weight="600" fill="#222">${escapeHtml(plot.title)}</text>`,
-  ];
-  const yTicks = niceTicks(yMin, yMax);
-  const step = yTicks.length > 1 ? (yTicks[1] as number) - (yTicks[0] as number) : 1;
-  let digits = 0;
-  while (digits < 6 && Math.abs(step * 10 ** digits - Math.round(step * 10 ** digits)) > 1e-6) digits++;
-  for (const tick of yTicks) {
-    const y = py(tick).toFixed(1);
-    parts.push(
-      `<line x1="${left}" x2="${width - right}" y1="${y}" y2="${y}" stroke="#ececec"/>`,
-      `<text x="${left - 6}" y="${y}" font-size="11" text-anchor="end" dominant-baseline="middle" fill="#555">${tick.toFixed(digits)}</text>`,
-    );
-  }
-  const integerTicks = plot.integerTicks !== false;
-  const xTicks = integerTicks
-    ? niceTicks(xMin, xMax, Math.min(8, Math.max(1, Math.round(xMax - xMin)))).filter(Number.isInteger)
-    : niceTicks(xMin, xMax);
-  for (const tick of xTicks) {
-    const x = px(tick).toFixed(1);
-    parts.push(
-      `<line x1="${x}" x2="${x}" y1="${height - bottom}" y2="${height - bottom + 4}" stroke="#555"/>`,
-      `<text x="${x}" y="${height - bottom + 16}" font-size="11" text-anchor="middle" fill="#555">${integerTicks ? tick : tick.toFixed(2)}</text>`,
-    );
-  }
-  const plotMiddle = (top + height - bottom) / 2;
-  parts.push(
-    `<line x1="${left}" x2="${width - right}" y1="${height - bottom}" y2="${height - bottom}" stroke="#555"/>`,
-    `<line x1="${left}" x2="${left}" y1="${top}" y2="${height - bottom}" stroke="#555"/>`,
-    `<text x="${(left + width - right) / 2}" y="${height - 8}" font-size="12" text-anchor="middle" fill="#333">${escapeHtml(plot.xLabel)}</text>`,
-    `<text x="14" y="${plotMiddle}" font-size="12" text-anchor="middle" fill="#333" transform="rotate(-90 14 ${plotMiddle})">${escapeHtml(plot.yLabel)}</text>`,
-  );
-  if (plot.reference !== undefined) {
-    const y = py(plot.reference).toFixed(1);
-    parts.push(`<line x1="${left}" x2="${width - right}" y1="${y}" y2="${y}" stroke="#999" stroke-dasharray="2 3"/>`);
-  }
-  const order: CurveSeries['style'][] = ['seed', 'ideal', 'mean'];
-  for (const style of order) {
-    for (const s of series.filter((x) => x.style === style)) {
-      const points = s.points
-        .filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y))
-        .map(([x, y]) => `${px(x).toFixed(1)},${py(y).toFixed(1)}`);
-      const stroke =
-        style === 'seed'
-          ? `stroke-width="1" stroke-opacity="0.28"`
-          : style === 'ideal'
-            ? `stroke-width="1.8" stroke-dasharray="6 4"`
-            : `stroke-width="2.2"`;
-      parts.push(
-        `<polyline class="${style}" points="${points.join(' ')}" fill="none" stroke="${s.color}" ${stroke}><title>${escapeHtml(s.name)}</title></polyline>`,
-      );
-      if (style === 'mean' || points.length === 1) {
-        for (const point of points) {
-          const [x, y] = point.split(',');
-          const faint = style === 'seed' ? ' fill-opacity="0.35"' : '';
-          parts.push(`<circle cx="${x}" cy="${y}" r="${style === 'mean' ? 2.6 : 2}" fill="${s.color}"${faint}/>`);
-        }
-      }
-    }
-  }
-  for (const item of legendRows) {
-    const dash = item.style === 'ideal' ? ' stroke-dasharray="5 3"' : '';
-    parts.push(
-      `<line x1="${item.x}" x2="${item.x + 16}" y1="${item.y}" y2="${item.y}" stroke="${item.color}" stroke-width="2"${dash}/>`,
-      `<text x="${item.x + 20}" y="${item.y}" font-size="11" dominant-baseline="middle" fill="#222">${escapeHtml(item.name)}</text>`,
-    );
-  }
-  parts.push('</svg>');
-  return parts.join('');
-}
+import { type LinePlotSeries, plotPalette, renderLinePlotSvg } from './line-plot-svg.js';
 
 /** The panels of the experiment report: key, title and y-axis label; the reference line. */
 export const experimentPanels: readonly { key: string; title: string; yLabel: string; reference?: number }[] = [
@@ -170,7 +22,7 @@ function pointsOf(rows: readonly IterationSummary[], key: string): [number, numb
 /** The plots of one cell: per metric, the mean of every method over seeds, its per-seed runs and the ideal curves. */
 export function cellPlots(cell: SummaryCell, colors: ReadonlyMap<string, string>): string[] {
   return experimentPanels.flatMap((panel) => {
-    const series: CurveSeries[] = [];
+    const series: LinePlotSeries[] = [];
     for (const [name, method] of Object.entries(cell.methods)) {
       const color = colors.get(name) ?? '#333';
       for (const [seed, rows] of Object.entries(method.perSeed ?? {})) {
@@ -187,7 +39,7 @@ export function cellPlots(cell: SummaryCell, colors: ReadonlyMap<string, string>
         points: pointsOf(ideal.iterations, panel.key),
       });
     }
-    const svg = renderCurvePlotSvg({
+    const svg = renderLinePlotSvg({
       title: panel.title,
       xLabel: 'self-play iteration',
       yLabel: panel.yLabel,
@@ -204,7 +56,7 @@ export function cellPlots(cell: SummaryCell, colors: ReadonlyMap<string, string>
  * difference to SPPO), the seeds' differences faint at the same recall. Undefined without such methods.
  */
 export function encoderQualityPlot(cell: SummaryCell, colors: ReadonlyMap<string, string>): string | undefined {
-  const series: CurveSeries[] = [];
+  const series: LinePlotSeries[] = [];
   for (const [name, quality] of Object.entries(cell.encoderQuality)) {
     const versus = cell.comparisons.find((c) => c.first === name && c.second === 'sppo');
     if (versus === undefined || !Number.isFinite(quality.recall)) continue;
@@ -220,7 +72,7 @@ export function encoderQualityPlot(cell: SummaryCell, colors: ReadonlyMap<string
     });
   }
   if (series.length === 0) return undefined;
-  return renderCurvePlotSvg({
+  return renderLinePlotSvg({
     title: "S-SPPO's advantage against its encoder's recall",
     xLabel: `recall of "same meaning" at the gate's midpoint`,
     yLabel: 'win rate minus SPPO',
@@ -314,7 +166,7 @@ export function renderExperimentReport(
   options: { readonly maxPlottedCells?: number } = {},
 ): string {
   const names = [...new Set(analysis.cells.flatMap((c) => Object.keys(c.methods)))];
-  const colors = new Map(names.map((n, i) => [n, palette[i % palette.length] as string]));
+  const colors = new Map(names.map((n, i) => [n, plotPalette[i % plotPalette.length] as string]));
   const maxPlotted = options.maxPlottedCells ?? 4;
   const verdicts = analysis.verdicts
     .map(
