@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PrefplayError, parseOptions } from '@prefplay/core';
-import { describeBackend, initBackend, writeFileAtomic } from '@prefplay/core/node';
+import { describeBackend, initBackend } from '@prefplay/core/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { type Command, exitCodes } from '../command.js';
 import { encodeRowPrompt, loadModelFolder, promptSchema } from '../load-model-folder.js';
 import { readJsonlRows } from '../read-jsonl-rows.js';
+import { writeJsonlOutput } from '../write-jsonl-output.js';
 
 const help = `Usage: prefplay score --model DIR --input rows.jsonl [options]
 
@@ -120,14 +121,7 @@ export const scoreCommand: Command = {
           out.push(JSON.stringify({ ...rows[start + i]?.raw, logp, tokens: row.response.length }));
         });
       }
-      const body = out.map((l) => `${l}\n`).join('');
-      if (values.output !== undefined) {
-        const path = resolve(io.cwd, values.output);
-        await writeFileAtomic(path, body);
-        io.stderr(`wrote ${out.length} rows to ${path}\n`);
-      } else {
-        io.stdout(body);
-      }
+      await writeJsonlOutput(io, values.output, out);
       return exitCodes.ok;
     } finally {
       policy.dispose();

@@ -1,11 +1,13 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createRng, issuePath, PrefplayError, parseOptions } from '@prefplay/core';
+import { createRng, PrefplayError, parseOptions } from '@prefplay/core';
 import { writeFileAtomic } from '@prefplay/core/node';
 import { linearRampGate, selfPlayTargets, tfidfEncoder } from '@prefplay/preference';
 import { z } from 'zod';
 import { type Command, exitCodes } from '../command.js';
 import { readInputFile } from '../read-input-file.js';
+import { parseJsonlRow } from '../read-jsonl-rows.js';
+import { writeJsonlOutput } from '../write-jsonl-output.js';
 
 const help = `Usage: prefplay targets --input FILE.jsonl [options]
 
@@ -74,6 +76,9 @@ const inputRowSchema = z
       }
     }
   });
+
+/** What a line of the input is, for the hints of its errors. */
+const shape = '{prompt, responses, matrix, embeddings?}';
 
 const optionsSchema = z
   .object({
@@ -169,28 +174,7 @@ export const targetsCommand: Command = {
       const line = lines[index] as string;
       if (line.trim() === '') continue;
       const lineNumber = index + 1;
-      let raw: unknown;
-      try {
-        raw = JSON.parse(line);
-      } catch (error) {
-        throw new PrefplayError({
-          code: 'invalid-input',
-          problem: `the row is not valid JSON (${(error as Error).message})`,
-          where: { file, line: lineNumber },
-          hint: 'Each line must be one JSON object {prompt, responses, matrix, embeddings?}',
-        });
-      }
-      const parsed = inputRowSchema.safeParse(raw);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0] as z.core.$ZodIssue;
-        throw new PrefplayError({
-          code: 'invalid-input',
-          problem: `invalid row: ${parsed.error.issues.map((i) => `"${issuePath(i.path)}": ${i.message}`).join('; ')}`,
-          where: { file, line: lineNumber, field: issuePath(issue.path) },
-          hint: 'Each line must be one JSON object {prompt, responses, matrix, embeddings?}',
-        });
-      }
-      const row = parsed.data;
+      const row = parseJsonlRow(line, inputRowSchema, { file, line: lineNumber, shape }).value;
       const zero = row.embeddings?.findIndex((e) => e.every((x) => x === 0)) ?? -1;
       if (zero >= 0) {
         throw new PrefplayError({
@@ -276,14 +260,7 @@ export const targetsCommand: Command = {
       );
       return exitCodes.ok;
     }
-    const body = out.map((l) => `${l}\n`).join('');
-    if (values.output !== undefined) {
-      const path = resolve(io.cwd, values.output);
-      await writeFileAtomic(path, body);
-      io.stderr(`wrote ${out.length} rows to ${path}\n`);
-    } else {
-      io.stdout(body);
-    }
+    await writeJsonlOutput(io, values.output, out);
     return exitCodes.ok;
   },
 };
