@@ -30,12 +30,9 @@ export class WasmAdamOptimizer extends tf.AdamOptimizer {
       : Object.keys(variableGradients);
     const c1 = 1 - (state.accBeta1.dataSync()[0] as number);
     const c2 = 1 - (state.accBeta2.dataSync()[0] as number);
-    const backend = instance.backend as unknown as {
-      dataIdMap: { get(dataId: object): { refCount: number } | undefined };
-    };
     const exclusive = (v: tf.Variable) => {
       // Another tensor shares this buffer (a clone or a reshape): give the variable its own first.
-      if ((backend.dataIdMap.get(v.dataId)?.refCount ?? 1) > 1) {
+      if (instance.shared(v)) {
         const copy = tf.tidy(() => tf.add(v, 0));
         v.assign(copy);
         copy.dispose();

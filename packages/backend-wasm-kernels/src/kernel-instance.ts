@@ -9,8 +9,11 @@ export type WasmBackendLike = {
     _malloc(bytes: number): number;
     _free(pointer: number): void;
   };
-  readonly dataIdMap: { get(dataId: object): { readonly memoryOffset: number } | undefined };
+  readonly dataIdMap: {
+    get(dataId: object): { readonly memoryOffset: number; readonly refCount: number } | undefined;
+  };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  incRef(dataId: object): void;
   disposeData(dataId: object, force?: boolean): boolean;
 };
 
@@ -84,6 +87,14 @@ export class KernelInstance {
       });
     }
     return data.memoryOffset;
+  }
+
+  /**
+   * Whether another tensor shares this tensor's buffer (a clone or a reshape of it): a kernel that
+   * writes into an existing tensor in place must give it a buffer of its own first.
+   */
+  shared(info: tf.TensorInfo): boolean {
+    return (this.backend.dataIdMap.get(info.dataId)?.refCount ?? 1) > 1;
   }
 
   /** A new float32 (or int32) tensor of `shape` on the wasm heap, and its byte offset. */

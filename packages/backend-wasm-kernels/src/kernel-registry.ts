@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { shareIdentity } from './identity-kernel.js';
 import type { KernelInstance, WasmBackendLike } from './kernel-instance.js';
 
 type KernelRun = (
@@ -16,9 +17,13 @@ export function defineKernel(name: string, run: KernelRun): string {
   return name;
 }
 
-/** Makes `instance` the one kernels run with on its backend, and registers every kernel with tfjs once. */
+/**
+ * Makes `instance` the one kernels run with on its backend, and registers every kernel with tfjs
+ * once (and the wasm backend's `Identity` as a shared reference, see `shareIdentity`).
+ */
 export function registerKernels(instance: KernelInstance): void {
   instances.set(instance.backend, instance);
+  shareIdentity();
   for (const [kernelName, run] of definitions) {
     if (tf.getKernel(kernelName, 'wasm')) continue;
     tf.registerKernel({

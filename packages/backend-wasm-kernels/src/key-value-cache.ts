@@ -196,7 +196,15 @@ export function createKeyValueCacheFactory(instance: KernelInstance) {
         if (length + queryLength > capacity && length + queryLength <= maxCapacity) {
           grow(Math.min(maxCapacity, Math.max(2 * capacity, length + queryLength)));
         }
-        const cache = layers[layer];
+        let cache = layers[layer];
+        if (cache && (instance.shared(cache.keys) || instance.shared(cache.values))) {
+          // a clone of the cache shares its buffers (tf.clone does not copy on wasm): the writes below
+          // must not show through it, so this layer gets buffers of its own first
+          const own = { keys: tf.add(cache.keys, 0) as tf.Tensor3D, values: tf.add(cache.values, 0) as tf.Tensor3D };
+          tf.dispose([cache.keys, cache.values]);
+          layers = layers.map((entry, i) => (i === layer ? own : entry));
+          cache = own;
+        }
         if (!cache || (qkv.shape[1] as number) !== 3 * width || length + queryLength > capacity) {
           throw new PrefplayError({
             code: 'invalid-input',
