@@ -14,6 +14,7 @@ const weightOf = <T extends tf.Tensor>(weights: ModelWeights, name: string) =>
  * then `ln_f`. Activations stay 2-D `[batch·queryLength, hidden]`.
  */
 export const gpt2Family: ModelFamily = {
+  maskFreeCausal: true,
   embed(_arch: ModelArchitecture, weights, input) {
     return tf.add(
       weights.embed(input.tokenIds),
@@ -32,6 +33,8 @@ export const gpt2Family: ModelFamily = {
       queryLength: context.queryLength,
       numHeads: arch.numHeads,
       mask: context.mask,
+      causal: context.causal,
+      keepKeyValues: context.keepKeyValues ?? true,
       past: context.past,
     });
     let out = tf.add(x, weights.linear(attention.output, `transformer.h.${i}.attn.c_proj`)) as tf.Tensor2D;

@@ -357,6 +357,7 @@ function buildPolicy(parts: PolicyParts): HuggingFacePolicy {
         batch,
         queryLength: time,
         mask: causalMask(time),
+        causal: true,
         checkpointLayers: training && resolved.gradientCheckpointing,
       });
       const out: { -readonly [K in keyof PolicyForwardResultV1]: PolicyForwardResultV1[K] } = {

@@ -12,6 +12,7 @@ import type { LayerContext, LayerOutput, ModelFamily } from './model-forward.js'
  * grouped-query attention, rotary embeddings in the half-rotation layout, final RMSNorm.
  */
 export const llamaFamily: ModelFamily = {
+  maskFreeCausal: false,
   embed(_arch, weights, input) {
     return weights.embed(input.tokenIds);
   },

@@ -26,6 +26,11 @@ export type ModelForwardInput = {
   readonly queryLength: number;
   /** Additive mask broadcastable to `[batch, 1, queryLength, keyLength]`; omit when all keys are visible. */
   readonly mask?: tf.Tensor4D | undefined;
+  /**
+   * `mask` is exactly causal (query i sees keys 0…i of this call; no padding before, no past): a
+   * family may then use a fused causal-attention kernel instead of adding the mask.
+   */
+  readonly causal?: boolean;
   /** Cached keys and values per layer. */
   readonly past?: readonly LayerKeyValues[] | undefined;
   /** Return each layer's keys and values (default false). */
@@ -49,16 +54,22 @@ export type LayerContext = {
   readonly batch: number;
   readonly queryLength: number;
   readonly mask?: tf.Tensor4D | undefined;
+  /** See `ModelForwardInput.causal`. */
+  readonly causal?: boolean;
+  /** Return this layer's keys and values (default true). */
+  readonly keepKeyValues?: boolean;
   readonly past?: LayerKeyValues | undefined;
   /** Rotary tables `[rows, headDim]` (Llama family). */
   readonly cos?: tf.Tensor2D;
   readonly sin?: tf.Tensor2D;
 };
 
-export type LayerOutput = { readonly x: tf.Tensor2D; readonly present: LayerKeyValues };
+export type LayerOutput = { readonly x: tf.Tensor2D; readonly present: LayerKeyValues | undefined };
 
 /** A model family as three steps: embeddings, one decoder layer, the final norm. */
 export type ModelFamily = {
+  /** Its layers attend causally with no mask tensor when the context says `causal`. */
+  readonly maskFreeCausal: boolean;
   embed(arch: ModelArchitecture, weights: ModelWeights, input: ModelForwardInput): tf.Tensor2D;
   /** Per-call constant tensors the layers read (rotary tables). */
   tables(arch: ModelArchitecture, input: ModelForwardInput): { cos?: tf.Tensor2D; sin?: tf.Tensor2D };
@@ -83,7 +94,10 @@ export function modelForward(
   input: ModelForwardInput,
 ): ModelForwardOutput {
   const family = arch.family === 'gpt2' ? gpt2Family : llamaFamily;
-  const { batch, queryLength, mask, past } = input;
+  const { batch, queryLength, past } = input;
+  const causal = input.causal === true && past === undefined;
+  // a family that attends causally by itself gets no mask to carry (nor to keep for checkpointing)
+  const mask = causal && family.maskFreeCausal ? undefined : input.mask;
   const { cos, sin } = family.tables(arch, input);
   let x = family.embed(arch, weights, input);
   const present: LayerKeyValues[] = [];
@@ -106,6 +120,8 @@ export function modelForward(
                 batch,
                 queryLength,
                 mask: m as tf.Tensor4D | undefined,
+                causal,
+                keepKeyValues: false,
                 ...(c ? { cos: c as tf.Tensor2D } : {}),
                 ...(s ? { sin: s as tf.Tensor2D } : {}),
               }).x,
@@ -122,11 +138,13 @@ export function modelForward(
         batch,
         queryLength,
         mask,
+        causal,
+        keepKeyValues: input.keepKeyValues === true,
         past: past?.[i],
         ...(cos ? { cos } : {}),
         ...(sin ? { sin } : {}),
       });
-      return input.keepKeyValues
+      return input.keepKeyValues && result.present
         ? { x: result.x, keys: result.present.keys, values: result.present.values }
         : { x: result.x };
     }) as { x: tf.Tensor2D; keys?: tf.Tensor4D; values?: tf.Tensor4D };
