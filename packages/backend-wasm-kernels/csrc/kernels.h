@@ -41,7 +41,8 @@ static inline int round_up(int x, int to) { return (x + to - 1) / to * to; }
 static inline v128_t exp4(v128_t x) {
   const v128_t hi = wasm_f32x4_splat(88.3762626647949f);
   const v128_t lo = wasm_f32x4_splat(-87.3365478515625f);
-  x = wasm_f32x4_min(wasm_f32x4_max(x, lo), hi);
+  // pmin/pmax (one instruction each) clamp like min/max here: a NaN stays NaN, only its payload may differ
+  x = wasm_f32x4_pmin(wasm_f32x4_pmax(x, lo), hi);
   v128_t n = wasm_f32x4_nearest(wasm_f32x4_mul(x, wasm_f32x4_splat(1.44269504088896341f)));
   v128_t r = wasm_f32x4_sub(x, wasm_f32x4_mul(n, wasm_f32x4_splat(0.693359375f)));
   r = wasm_f32x4_sub(r, wasm_f32x4_mul(n, wasm_f32x4_splat(-2.12194440e-4f)));
@@ -52,7 +53,9 @@ static inline v128_t exp4(v128_t x) {
   p = madd(p, r, wasm_f32x4_splat(1.6666665459e-1f));
   p = madd(p, r, wasm_f32x4_splat(5.0000001201e-1f));
   p = madd(p, wasm_f32x4_mul(r, r), wasm_f32x4_add(r, wasm_f32x4_splat(1.0f)));
-  v128_t scale = wasm_i32x4_shl(wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(n), wasm_i32x4_splat(127)), 23);
+  // 2ⁿ: n + 127 is an integer in [1, 255], so the low bits of n + (1.5·2²³ + 127) hold it exactly;
+  // shifting them into the exponent field saves a saturating float-to-int conversion
+  v128_t scale = wasm_i32x4_shl(wasm_f32x4_add(n, wasm_f32x4_splat(12583039.0f)), 23);
   return wasm_f32x4_mul(p, scale);
 }
 
