@@ -46,6 +46,24 @@ describe('WasmAdamOptimizer', () => {
     plain.dispose();
   });
 
+  it("follows tf.train.adam when tfjs-wasm's own matMul reads the weights (its cached packing is dropped)", () => {
+    // XNNPACK packs a product's weights once per tensor: after an in-place update the next forward
+    // must see the new values, or every later gradient repeats the previous step's
+    const run = (optimizer: tf.Optimizer) => {
+      const x = tf.tensor2d([1, 2, 3, 4, 5, 6, -1, 0.5, 2, -3, 1, 1], [6, 2]);
+      const y = tf.tensor2d([1, -1, 2, 0, 3, 1], [6, 1]);
+      const w = tf.variable(tf.tensor2d([0.1, -0.2], [2, 1]));
+      for (let step = 0; step < 6; step++) {
+        optimizer.minimize(() => tf.mean(tf.square(tf.sub(tf.matMul(x, w), y))) as tf.Scalar, false, [w]);
+      }
+      const out = Array.from(w.dataSync());
+      tf.dispose([x, y, w]);
+      optimizer.dispose();
+      return out;
+    };
+    assertClose(run(createAdamOptimizer(0.05)), run(tf.train.adam(0.05)), { atol: 1e-6 });
+  });
+
   it('leaves a tensor that shares the weight buffer untouched, and leaks nothing per step', () => {
     const w = tf.variable(tf.tensor1d([1, 2, 3]));
     const alias = tf.clone(w);

@@ -68,6 +68,8 @@ export class WasmAdamOptimizer extends tf.AdamOptimizer {
         c1,
         c2,
       );
+      // the weights changed in place: tfjs-wasm must not reuse what it cached for them
+      instance.wrote(value);
     });
     tf.tidy(() => {
       state.accBeta1.assign(tf.mul(state.accBeta1, this.beta1));

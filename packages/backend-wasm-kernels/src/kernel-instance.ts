@@ -4,13 +4,22 @@ import type * as tf from '@tensorflow/tfjs-core';
 /** The parts of `@tensorflow/tfjs-backend-wasm`'s `BackendWasm` the kernels use (structural, no import). */
 export type WasmBackendLike = {
   readonly wasm: {
+    /** tfjs-wasm's C++ tensor registry: disposing an id also drops the operators cached for it. */
+    readonly tfjs: {
+      disposeData(id: number): void;
+      registerTensor(id: number, size: number, memoryOffset: number): void;
+    };
     readonly asm?: { readonly memory?: WebAssembly.Memory };
     readonly wasmMemory?: WebAssembly.Memory;
     _malloc(bytes: number): number;
     _free(pointer: number): void;
   };
   readonly dataIdMap: {
-    get(dataId: object): { readonly memoryOffset: number; readonly refCount: number } | undefined;
+    get(
+      dataId: object,
+    ):
+      | { readonly id: number; readonly memoryOffset: number; readonly refCount: number; readonly shape: number[] }
+      | undefined;
   };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   incRef(dataId: object): void;
@@ -95,6 +104,19 @@ export class KernelInstance {
    */
   shared(info: tf.TensorInfo): boolean {
     return (this.backend.dataIdMap.get(info.dataId)?.refCount ?? 1) > 1;
+  }
+
+  /**
+   * Tells tfjs-wasm that a kernel changed this tensor's data in place: operators it cached for the
+   * tensor (XNNPACK packs a matrix product's weights once per tensor) are dropped, so the next
+   * product reads the new values. The memory is kept; only the registration is renewed.
+   */
+  wrote(info: tf.TensorInfo): void {
+    const data = this.backend.dataIdMap.get(info.dataId);
+    if (!data) return;
+    const size = data.shape.reduce((a, b) => a * b, 1);
+    this.backend.wasm.tfjs.disposeData(data.id);
+    this.backend.wasm.tfjs.registerTensor(data.id, size, data.memoryOffset);
   }
 
   /** A new float32 (or int32) tensor of `shape` on the wasm heap, and its byte offset. */

@@ -50,6 +50,9 @@ export const cachedAttentionKernel = defineKernel('PrefplayCachedAttention', (in
     width,
     capacity * width,
   );
+  // written in place: tfjs-wasm must drop anything it cached for the two buffers
+  instance.wrote(keys);
+  instance.wrote(values);
   const total = past + queryLength;
   const out = instance.output([batch * queryLength, width]);
   const scratch = instance.scratch(e.attention_forward_scratch_floats(queryLength, total, headSize));
