@@ -58,7 +58,7 @@ export const huggingFaceExperimentConfigSchema = z.strictObject({
   prompts: z.string().min(1),
   /** Held-out prompts (same format) for the evaluation of every iteration; none when absent. */
   evalPrompts: z.string().min(1).optional(),
-  /** How responses are sampled from the policy (KV-cached decoding; stops at the tokenizer's EOS). */
+  /** How responses are sampled from the policy (KV-cached decoding; stops at any of the tokenizer's `eosTokenIds`). */
   sampling: tokenSamplerOptionsSchema
     .pick({ temperature: true, topP: true, topK: true })
     .extend({ maxNewTokens: z.number().int().min(1).max(8192).default(64) })
@@ -232,7 +232,7 @@ export async function runHuggingFaceExperiment(
         topP: config.sampling.topP,
         ...(config.sampling.topK !== undefined ? { topK: config.sampling.topK } : {}),
         maxNewTokens: config.sampling.maxNewTokens,
-        ...(tokenizer.eosTokenId !== undefined ? { eosTokenId: tokenizer.eosTokenId } : {}),
+        ...(tokenizer.eosTokenIds.length > 0 ? { eosTokenId: tokenizer.eosTokenIds } : {}),
         decode: (tokens) => tokenizer.decode(tokens),
       });
       const context = { policy };
@@ -274,7 +274,7 @@ export async function runHuggingFaceExperiment(
             evalPrompts.length > 0
               ? [
                   baselineWinRateEvaluator(oracle),
-                  ...(tokenizer.eosTokenId !== undefined ? [textStatisticsEvaluator(tokenizer.eosTokenId)] : []),
+                  ...(tokenizer.eosTokenIds.length > 0 ? [textStatisticsEvaluator(tokenizer.eosTokenIds)] : []),
                 ]
               : [],
           store,

@@ -6,6 +6,7 @@ export {
   emptyComponentRegistries,
   withPlugins,
 } from './component-registry.js';
+export { type EosTokenIds, type EosTokenIdsSource, eosTokenIdsSchema, parseEosTokenIds } from './eos-token-ids.js';
 export {
   type ErrorLocation,
   formatLocation,

@@ -45,4 +45,22 @@ describe('textStatisticsEvaluator', () => {
     expect(result.meanLength).toBeCloseTo(meanLength([[1, 2, 9], [1, 2, 1, 2, 9], [3]], { eosTokenId: eos }), 12);
     expect(result.distinct2).toBeCloseTo(distinctN([[1, 2], [1, 2, 1, 2], [3]], 2), 12);
   });
+
+  it('strips a final token of any of several EOS ids', async () => {
+    const samples = [[sample([1, 2, 9]), sample([1, 2, 1, 2, 8])], [sample([3, 8, 9])]];
+    const result = await textStatisticsEvaluator([9, 8]).doEvaluate({ iteration: 0, prompts: [], samples });
+    expect(result.meanLength).toBeCloseTo((2 + 4 + 2) / 3, 12);
+    expect(result.distinct2).toBeCloseTo(
+      distinctN(
+        [
+          [1, 2],
+          [1, 2, 1, 2],
+          [3, 8],
+        ],
+        2,
+      ),
+      12,
+    );
+    expect(() => textStatisticsEvaluator([])).toThrow(/textStatisticsEvaluator options: eosTokenId is an empty list/);
+  });
 });

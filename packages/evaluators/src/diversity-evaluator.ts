@@ -1,6 +1,7 @@
-import { type EvaluatorV1, parseOptions, type SemanticEncoderV1, type TokenIds } from '@prefplay/core';
+import { type EvaluatorV1, eosTokenIdsSchema, parseOptions, type SemanticEncoderV1 } from '@prefplay/core';
 import { z } from 'zod';
 import { distinctN } from './distinct-n.js';
+import { eosStripper } from './eos-stripper.js';
 import { assertSamplesPerPrompt, throwIfAborted } from './evaluation-helpers.js';
 import { meanLength } from './mean-length.js';
 import { meanPairwiseSimilarity } from './mean-pairwise-similarity.js';
@@ -17,8 +18,8 @@ const diversityEvaluatorSchema = z.object({
       { message: 'expected a SemanticEncoderV1 (an object with doEncode)' },
     )
     .optional(),
-  /** A final token with this id is dropped before every metric. */
-  eosTokenId: z.number().int().nonnegative().optional(),
+  /** A final token with this id (or any id of this list) is dropped before every metric. */
+  eosTokenId: eosTokenIdsSchema.optional(),
   /** n of the repeated n-gram rate (default 2). */
   repetitionOrder: z.number().int().min(1).max(16).optional(),
   /** Prefix of the result names (default `diversity`). */
@@ -43,10 +44,7 @@ export function diversityEvaluator(options: DiversityEvaluatorOptions = {}): Eva
   const parsed = parseOptions(diversityEvaluatorSchema, options, { what: 'diversityEvaluator options' });
   const evaluatorId = parsed.evaluatorId ?? 'diversity';
   const order = parsed.repetitionOrder ?? 2;
-  const strip = (tokens: TokenIds): TokenIds =>
-    parsed.eosTokenId !== undefined && tokens.length > 0 && tokens[tokens.length - 1] === parsed.eosTokenId
-      ? tokens.slice(0, -1)
-      : tokens;
+  const strip = eosStripper(parsed.eosTokenId, 'diversityEvaluator options');
   return {
     specificationVersion: 'v1',
     evaluatorId,

@@ -75,6 +75,22 @@ describe('diversityEvaluator', () => {
     // = 1 / (3·√3) for prompt a; identical responses → 1 for prompt b.
     expect(result['diversity/semantic-similarity']).toBeCloseTo((1 / (3 * Math.sqrt(3)) + 1) / 2, 14);
   });
+
+  it('drops a final token of any of several EOS ids', async () => {
+    const samples = [[sample([1, 2, 9]), sample([3, 4, 4, 8])]];
+    const several = diversityEvaluator({ eosTokenId: [9, 8] });
+    const result = await several.doEvaluate({ iteration: 0, prompts: prompts.slice(0, 1), samples });
+    expect(result['diversity/mean-length']).toBe((2 + 3) / 2);
+    // bigrams of [1,2] and [3,4,4]: 0 repeats of 1 + 2
+    expect(result['diversity/repetition-rate']).toBe(0);
+    const one = await diversityEvaluator({ eosTokenId: 9 }).doEvaluate({
+      iteration: 0,
+      prompts: prompts.slice(0, 1),
+      samples,
+    });
+    expect(one['diversity/mean-length']).toBe((2 + 4) / 2);
+    expect(() => diversityEvaluator({ eosTokenId: [] })).toThrow(/diversityEvaluator options/);
+  });
 });
 
 /** An oracle reading each response's single token as rock (0), paper (1) or scissors (2). */

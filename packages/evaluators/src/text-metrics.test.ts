@@ -11,6 +11,19 @@ describe('meanLength', () => {
     expect(meanLength([[1, 2, 3, 9], [4, 9], []], { eosTokenId: 9 })).toBe(4 / 3);
     expect(meanLength([])).toBe(0);
   });
+
+  it('drops a final token of any id of a list of EOS ids, and only the final one', () => {
+    // 4 + 2 + 3 tokens, each ending in 9 or 8: 3 + 1 + 2 counted ([5, 9, 8] keeps its inner 9).
+    const sequences = [
+      [1, 2, 3, 9],
+      [4, 8],
+      [5, 9, 8],
+    ];
+    expect(meanLength(sequences, { eosTokenId: [9, 8] })).toBe(6 / 3);
+    expect(meanLength(sequences, { eosTokenId: 9 })).toBe(8 / 3);
+    expect(() => meanLength([[1]], { eosTokenId: [] })).toThrow(/eosTokenId is an empty list/);
+    expect(() => meanLength([[1]], { eosTokenId: [9, -1] })).toThrow(/eosTokenId\[1\] is -1/);
+  });
 });
 
 describe('repetitionRate', () => {

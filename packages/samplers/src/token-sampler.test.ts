@@ -133,13 +133,73 @@ describe('createTokenSampler', () => {
         expect(s.tokens.length).toBe(8);
       }
       expect(s.seed).toBe(9);
-      expect(s.settings).toMatchObject({ temperature: 0.8, topK: null, topP: 1, maxNewTokens: 8, eosTokenId: EOS });
+      expect(s.settings).toMatchObject({
+        temperature: 0.8,
+        topK: null,
+        topP: 1,
+        maxNewTokens: 8,
+        eosTokenId: EOS,
+        eosTokenIds: [EOS],
+      });
     }
     const noStop = createTokenSampler({ decoder, maxNewTokens: 8, stopAtEos: false });
     for (const s of (await noStop.doSample({ prompts, samplesPerPrompt: 5, seed: 9 })).flat()) {
       expect(s.tokens.length).toBe(8);
       expect(s.finishReason).toBe('length');
     }
+  });
+
+  it('stops each row at the first token of a set of EOS ids, and runs a row that meets none to maxNewTokens', async () => {
+    // Each prompt [0, k] has a fixed continuation script k, emitted greedily whatever the sampler
+    // does (one logit of 10, the rest 0). Stop ids are 5 and 6; tokens after the first stop id in a
+    // script show a sampler that failed to stop.
+    const scripts: Record<number, readonly number[]> = {
+      1: [2, 5, 6, 3, 3, 3, 3, 3], // stops at 5, the second token
+      2: [3, 4, 4, 6, 5, 2, 2, 2], // stops at 6, the fourth token (5 comes later)
+      3: [2, 3, 4, 2, 3, 4, 2, 3], // meets neither
+      4: [6, 2, 2, 2, 2, 2, 2, 2], // stops at once
+    };
+    const scripted = (prefix: readonly number[]) => {
+      const next = (scripts[prefix[1] as number] as readonly number[])[prefix.length - 2] as number;
+      return Array.from({ length: 8 }, (_, v) => (v === next ? 10 : 0));
+    };
+    const scriptPrompts: PromptV1[] = [1, 2, 3, 4].map((k) => ({ id: `s${k}`, tokens: [0, k] }));
+    const expected = [[2, 5], [3, 4, 4, 6], [2, 3, 4, 2, 3, 4, 2], [6]];
+    const reasons = ['stop', 'stop', 'length', 'stop'];
+    const run = async (sampler: ReturnType<typeof createTokenSampler>) =>
+      (await sampler.doSample({ prompts: scriptPrompts, samplesPerPrompt: 2, seed: 3 })).map((row) => {
+        expect(row[0]?.tokens).toEqual(row[1]?.tokens);
+        return row[0] as SampleV1;
+      });
+    const plain = mockDecoder({ vocabSize: 8, logits: scripted });
+    for (const batchSize of [1, 3, 8]) {
+      const sampler = createTokenSampler({
+        decoder: plain,
+        maxNewTokens: 7,
+        temperature: 0,
+        eosTokenId: [5, 6],
+        batchSize,
+      });
+      const samples = await run(sampler);
+      expect(samples.map((s) => s.tokens)).toEqual(expected);
+      expect(samples.map((s) => s.finishReason)).toEqual(reasons);
+      expect(sampler.settings).toMatchObject({ eosTokenId: 5, eosTokenIds: [5, 6], stopAtEos: true });
+    }
+    // The decoder's own set is the default; a single id stops only at that id.
+    const reporting = mockDecoder({ vocabSize: 8, eosTokenId: 6, eosTokenIds: [6, 5], logits: scripted });
+    const byDefault = createTokenSampler({ decoder: reporting, maxNewTokens: 7, temperature: 0 });
+    expect((await run(byDefault)).map((s) => s.tokens)).toEqual(expected);
+    expect(byDefault.settings).toMatchObject({ eosTokenId: 6, eosTokenIds: [6, 5] });
+    const onlyFive = createTokenSampler({ decoder: reporting, maxNewTokens: 7, temperature: 0, eosTokenId: 5 });
+    expect((await run(onlyFive)).map((s) => s.tokens)).toEqual([
+      [2, 5],
+      [3, 4, 4, 6, 5],
+      [2, 3, 4, 2, 3, 4, 2],
+      [6, 2, 2, 2, 2, 2, 2],
+    ]);
+    expect(onlyFive.settings).toMatchObject({ eosTokenId: 5, eosTokenIds: [5] });
+    const noStop = createTokenSampler({ decoder: reporting, maxNewTokens: 7, temperature: 0, stopAtEos: false });
+    expect((await run(noStop)).map((s) => s.tokens)).toEqual([1, 2, 3, 4].map((k) => scripts[k]?.slice(0, 7)));
   });
 
   it('caps responses at the decoder context and never overfills a row', async () => {
@@ -262,6 +322,10 @@ describe('createTokenSampler', () => {
       [{ maxNewTokens: 0 }, 'maxNewTokens'],
       [{ batchSize: 0 }, 'batchSize'],
       [{ eosTokenId: 50 }, 'eosTokenId'],
+      [{ eosTokenId: [1, 50] }, 'eosTokenId[1]'],
+      [{ eosTokenId: [] }, 'eosTokenId'],
+      [{ eosTokenId: [1, 2.5] }, 'eosTokenId'],
+      [{ eosTokenId: -1 }, 'eosTokenId'],
     ];
     for (const [patch, field] of bad) {
       let caught: unknown;
@@ -275,6 +339,17 @@ describe('createTokenSampler', () => {
       expect((caught as PrefplayError).message).toMatch(/token sampler options/);
     }
     expect(() => createTokenSampler({ decoder: {} as never, maxNewTokens: 2 })).toThrow(/DecoderV1/);
+    const wrong = mockDecoder({ vocabSize: VOCAB, eosTokenIds: [1, VOCAB], logits: prefixLogits });
+    let caught: unknown;
+    try {
+      createTokenSampler({ decoder: wrong, maxNewTokens: 2 });
+    } catch (error) {
+      caught = error;
+    }
+    expect(PrefplayError.hasCode(caught, 'invalid-options')).toBe(true);
+    expect((caught as PrefplayError).where.field).toBe('decoder.eosTokenIds[1]');
+    // An explicit, valid eosTokenId takes the decoder's set out of play.
+    expect(createTokenSampler({ decoder: wrong, maxNewTokens: 2, eosTokenId: 1 }).settings.eosTokenIds).toEqual([1]);
   });
 
   it('rejects bad prompts and honours an abort signal', async () => {

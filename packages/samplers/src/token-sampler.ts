@@ -2,8 +2,10 @@ import {
   createRng,
   type DecoderV1,
   type DecodingSessionV1,
+  eosTokenIdsSchema,
   type FinishReason,
   PrefplayError,
+  parseEosTokenIds,
   parseOptions,
   type SampleOptionsV1,
   type SamplerV1,
@@ -26,9 +28,12 @@ export const tokenSamplerOptionsSchema = z.object({
   topP: z.number().gt(0).max(1).default(1),
   /** Most tokens generated per response (also capped by the decoder's maxSequenceLength). */
   maxNewTokens: z.number().int().min(1),
-  /** End-of-sequence token; defaults to the decoder's `eosTokenId`. */
-  eosTokenId: z.number().int().min(0).optional(),
-  /** Stop a response at its first EOS, which is kept as its last token (default true). */
+  /**
+   * End-of-sequence token, or a non-empty list of them (a response ends at the first token of the
+   * set); defaults to the decoder's `eosTokenIds`, else its `eosTokenId`.
+   */
+  eosTokenId: eosTokenIdsSchema.optional(),
+  /** Stop a response at its first EOS (any of the set), which is kept as its last token (default true). */
   stopAtEos: z.boolean().default(true),
   /** Let the decoder keep a key/value cache (default true); samples are the same either way. */
   useCache: z.boolean().default(true),
@@ -47,7 +52,10 @@ export type TokenSamplerSettings = {
   readonly topK: number | null;
   readonly topP: number;
   readonly maxNewTokens: number;
+  /** The first end-of-sequence token (null when there is none). */
   readonly eosTokenId: number | null;
+  /** Every token that ends a response, `eosTokenId` first (empty when there is none). */
+  readonly eosTokenIds: readonly number[];
   readonly stopAtEos: boolean;
 };
 
@@ -72,22 +80,29 @@ export function sampleStreamLabel(promptIndex: number, sampleIndex: number): str
  * Autoregressive sampling from a `DecoderV1` with temperature, top-k and top-p (applied in that
  * order), K samples per prompt. Rows are decoded in batches of `batchSize`; each row draws from its
  * own random stream `createRng(seed).fork(sampleStreamLabel(i, k))`, so samples depend only on the
- * seed, the prompts and the settings, never on the batch size or on the cache.
+ * seed, the prompts and the settings, never on the batch size or on the cache. A row stops at the
+ * first token of its end-of-sequence set (kept as its last token) or at `maxNewTokens`.
  */
 export function createTokenSampler(
   options: TokenSamplerOptions,
 ): SamplerV1 & { readonly settings: TokenSamplerSettings } {
   const parsed = parseOptions(tokenSamplerOptionsSchema, options, { what: 'token sampler options' });
   const { decoder } = parsed;
-  const eosTokenId = parsed.eosTokenId ?? decoder.eosTokenId;
-  if (eosTokenId !== undefined && !(eosTokenId < decoder.vocabSize)) {
-    throw new PrefplayError({
-      code: 'invalid-options',
-      problem: `invalid token sampler options: eosTokenId ${eosTokenId} is outside the decoder's vocabulary of ${decoder.vocabSize}`,
-      where: { field: 'eosTokenId' },
-      hint: 'Pass the tokenizer’s eosId',
-    });
-  }
+  const eosTokenIds =
+    parsed.eosTokenId !== undefined
+      ? parseEosTokenIds(parsed.eosTokenId, {
+          what: 'token sampler options',
+          field: 'eosTokenId',
+          vocabSize: decoder.vocabSize,
+          hint: `Pass the tokenizer’s end-of-sequence ids (below the decoder's vocabulary of ${decoder.vocabSize})`,
+        })
+      : parseEosTokenIds(decoder.eosTokenIds ?? decoder.eosTokenId, {
+          what: 'decoder',
+          field: decoder.eosTokenIds !== undefined ? 'decoder.eosTokenIds' : 'decoder.eosTokenId',
+          vocabSize: decoder.vocabSize,
+          hint: 'The decoder reports end-of-sequence ids outside its vocabulary; fix it or pass eosTokenId',
+        });
+  const stopTokenIds: readonly number[] = Object.freeze(eosTokenIds ?? []);
   if (parsed.topK !== undefined && parsed.topK > decoder.vocabSize) {
     throw new PrefplayError({
       code: 'invalid-options',
@@ -101,12 +116,14 @@ export function createTokenSampler(
     topK: parsed.topK ?? null,
     topP: parsed.topP,
     maxNewTokens: parsed.maxNewTokens,
-    eosTokenId: eosTokenId ?? null,
+    eosTokenId: stopTokenIds[0] ?? null,
+    eosTokenIds: stopTokenIds,
     stopAtEos: parsed.stopAtEos,
   });
   const processing = { temperature: parsed.temperature, topK: parsed.topK, topP: parsed.topP };
-  const stopToken = parsed.stopAtEos ? eosTokenId : undefined;
-  const filler = eosTokenId ?? 0;
+  const stopTokens = new Set(parsed.stopAtEos ? stopTokenIds : []);
+  // Finished rows are fed a token they never read, so the session keeps one token per row.
+  const filler = stopTokenIds[0] ?? 0;
 
   const decodeRows = (rows: Row[], signal: AbortSignal | undefined): void => {
     let active = rows.filter((r) => r.finishReason === undefined);
@@ -147,7 +164,7 @@ export function createTokenSampler(
             row.tokens.push(drawn.token);
             row.logprob += drawn.logprob;
             appended[b] = drawn.token;
-            if (stopToken !== undefined && drawn.token === stopToken) row.finishReason = 'stop';
+            if (stopTokens.has(drawn.token)) row.finishReason = 'stop';
             else if (row.tokens.length >= row.limit) row.finishReason = 'length';
           });
           lengths.forEach((_, b) => {

@@ -5,6 +5,8 @@ export type MockDecoderOptions = {
   readonly vocabSize: number;
   /** Token that ends a response (reported as the decoder's `eosTokenId`). */
   readonly eosTokenId?: number;
+  /** Every token that ends a response (reported as the decoder's `eosTokenIds`). */
+  readonly eosTokenIds?: readonly number[];
   /** Next-token logits of one row as a function of everything before it (prompt + appended tokens). */
   readonly logits: (prefix: readonly number[]) => readonly number[];
   /** Longest prompt + response accepted (default 1024); longer rows throw. */
@@ -54,6 +56,7 @@ export function mockDecoder(options: MockDecoderOptions): DecoderV1 & { readonly
     vocabSize,
     maxSequenceLength,
     ...(options.eosTokenId !== undefined ? { eosTokenId: options.eosTokenId } : {}),
+    ...(options.eosTokenIds !== undefined ? { eosTokenIds: [...options.eosTokenIds] } : {}),
     stats,
     doBeginDecoding({ prompts, useCache }: { readonly prompts: readonly TokenIds[]; readonly useCache?: boolean }) {
       const rows = prompts.map((p) => p.slice());

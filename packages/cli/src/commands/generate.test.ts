@@ -58,6 +58,17 @@ describe('prefplay generate', () => {
       }
     }
     expect(rows[0].settings).toMatchObject({ temperature: 1, topK: 50, maxNewTokens: 6 });
+    // Every end token of the folder stops a response: the fixture's generation_config.json lists
+    // <|im_end|> (also tokenizer_config.json's eos_token) and </s>.
+    const ends: number[] = JSON.parse(
+      readFileSync(join(fixtures, 'qwen2-tiny-f16', 'generation_config.json'), 'utf8'),
+    ).eos_token_id;
+    expect(ends).toHaveLength(2);
+    expect(rows[0].settings.eosTokenIds).toEqual(ends);
+    for (const sample of rows.flatMap((row) => row.samples)) {
+      const firstEnd = sample.tokens.findIndex((t: number) => ends.includes(t));
+      expect(firstEnd).toBe(sample.finishReason === 'stop' ? sample.tokens.length - 1 : -1);
+    }
     expect(
       (await generate(['--seed', '7', '--max-new-tokens', '6', '--top-k', '50', '--batch-size', '2'])).io.out,
     ).toBe(first.io.out);

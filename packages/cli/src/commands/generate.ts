@@ -17,7 +17,9 @@ backend). Each input row {"prompt", "id"?} becomes one output row with the promp
 text, tokens, logprob under the sampling distribution, finishReason "stop" or "length", seed and
 stream). Same seed, same output. Prompts follow the tokenisation convention of \`prefplay score\`
 (a string with the tokenizer's special tokens, or chat messages rendered with the chat template).
-Decoding stops at the tokenizer's EOS (the chat template's end of turn when it has one).
+A response stops at the first of the model's end tokens: the tokenizer's EOS (the chat template's
+end of turn when it has one) and every eos_token_id of generation_config.json (else config.json),
+e.g. both <|eot_id|> and <|end_of_text|> for Llama 3; the end token is kept in "tokens".
 
 Options:
   --model DIR            Hugging Face model folder, or a PEFT adapter folder whose base is local (required)
@@ -120,7 +122,7 @@ export const generateCommand: Command = {
         ...(options.topK !== undefined ? { topK: options.topK } : {}),
         maxNewTokens: options.maxNewTokens,
         batchSize: options.batchSize,
-        ...(tokenizer.eosTokenId !== undefined ? { eosTokenId: tokenizer.eosTokenId } : {}),
+        ...(tokenizer.eosTokenIds.length > 0 ? { eosTokenId: tokenizer.eosTokenIds } : {}),
         decode: (tokens) => tokenizer.decode(tokens),
       });
       const samples = await sampler.doSample({ prompts, samplesPerPrompt: options.samples, seed: options.seed });

@@ -22,7 +22,13 @@ export type DecoderV1 = {
   readonly vocabSize: number;
   /** Longest prompt + response the model accepts. */
   readonly maxSequenceLength: number;
-  /** Token that ends a response, if the model has one. */
+  /** Token that ends a response, if the model has one (the first of `eosTokenIds` when both are given). */
   readonly eosTokenId?: number;
+  /**
+   * Every token that ends a response, for models with several (Llama 3's `<|end_of_text|>` and
+   * `<|eot_id|>`, a chat model's end of turn and its end of text). Samplers stop a response at the
+   * first token of this set; without it, at `eosTokenId`.
+   */
+  readonly eosTokenIds?: readonly number[];
   doBeginDecoding(options: { readonly prompts: readonly TokenIds[]; readonly useCache?: boolean }): DecodingSessionV1;
 };

@@ -285,6 +285,39 @@ describe('Hugging Face policy', () => {
     expect(() => createHuggingFacePolicy({ config: { model_type: 'llama' } })).toThrow(/invalid llama config/);
   });
 
+  it('reports one or several end tokens to samplers and rejects ids outside the vocabulary', () => {
+    const single = createHuggingFacePolicy({ config: llamaConfig });
+    expect([single.eosTokenId, single.eosTokenIds]).toEqual([1, [1]]);
+    const listed = createHuggingFacePolicy({ config: { ...llamaConfig, eos_token_id: [2, 1, 2] } });
+    expect([listed.eosTokenId, listed.eosTokenIds]).toEqual([2, [2, 1]]);
+    const chosen = createHuggingFacePolicy({ config: llamaConfig, eosTokenId: [5, 3] });
+    expect([chosen.eosTokenId, chosen.eosTokenIds]).toEqual([5, [5, 3]]);
+    const none = createHuggingFacePolicy({ config: gpt2Config });
+    expect([none.eosTokenId, none.eosTokenIds]).toEqual([undefined, undefined]);
+    for (const policy of [single, listed, chosen, none]) policy.dispose();
+    const errorOf = (run: () => unknown): PrefplayError => {
+      try {
+        run();
+      } catch (error) {
+        if (PrefplayError.isInstance(error)) return error;
+        throw error;
+      }
+      throw new Error('expected an error');
+    };
+    const option = errorOf(() => createHuggingFacePolicy({ config: llamaConfig, eosTokenId: [1, 23] }));
+    expect(option.code).toBe('invalid-options');
+    expect(option.where.field).toBe('eosTokenId[1]');
+    expect(option.problem).toMatch(/outside the vocabulary of 23 tokens/);
+    expect(errorOf(() => createHuggingFacePolicy({ config: llamaConfig, eosTokenId: [] })).where.field).toBe(
+      'eosTokenId',
+    );
+    const inConfig = errorOf(() =>
+      createHuggingFacePolicy({ config: { ...llamaConfig, eos_token_id: [] }, configFile: 'm/config.json' }),
+    );
+    expect(inConfig.code).toBe('invalid-config');
+    expect(inConfig.where).toMatchObject({ file: 'm/config.json', field: 'eos_token_id' });
+  });
+
   it('caps the context at the sliding window where one applies', () => {
     const mistral = createHuggingFacePolicy({
       config: { ...llamaConfig, model_type: 'mistral', sliding_window: 8 },

@@ -2,11 +2,13 @@ import {
   createRng,
   type DecoderV1,
   type DecodingSessionV1,
+  eosTokenIdsSchema,
   type PolicyForwardOptionsV1,
   type PolicyForwardResultV1,
   type PolicyStateV1,
   type PolicyV1,
   PrefplayError,
+  parseEosTokenIds,
   parseOptions,
   type Rng,
   type TokenIds,
@@ -68,8 +70,11 @@ export const huggingFacePolicyOptionsSchema = z.strictObject({
   lora: loraOptionsSchema.optional(),
   /** Whether the policy's variables are trainable (default true; false gives a frozen model). */
   trainable: z.boolean().default(true),
-  /** Token that ends a response (default: the first `eos_token_id` of `config.json`). */
-  eosTokenId: z.number().int().min(0).optional(),
+  /**
+   * Token that ends a response, or a non-empty list of them, reported to samplers as
+   * `eosTokenId` (the first) and `eosTokenIds` (all); default: `config.json`'s `eos_token_id`.
+   */
+  eosTokenId: eosTokenIdsSchema.optional(),
   policyId: z.string().min(1).optional(),
   /** Seed of random weights (`createHuggingFacePolicy` without weights) and of LoRA's `A`. */
   seed: z.number().int().default(0),
@@ -125,14 +130,23 @@ function parsePolicyOptions(options: HuggingFacePolicyOptions): {
   arch: ModelArchitecture;
   layout: ModelLayout;
   lora: ResolvedLora | undefined;
+  eosTokenIds: readonly number[];
 } {
   const resolved = parseOptions(huggingFacePolicyOptionsSchema, options, { what: 'Hugging Face policy options' });
   const arch = parseModelArchitecture(resolved.config, resolved.configFile);
+  // Checked here, where the vocabulary is known.
+  const eosTokenIds =
+    parseEosTokenIds(resolved.eosTokenId, {
+      what: 'Hugging Face policy options',
+      field: 'eosTokenId',
+      vocabSize: arch.vocabSize,
+      hint: `Pass end-of-sequence ids below the model's vocab_size ${arch.vocabSize} (${resolved.configFile})`,
+    }) ?? arch.eosTokenIds;
   const layout = modelLayout(arch);
   const lora = resolved.lora
     ? resolveLora(resolved.lora, arch.modelType, layout.linears, { fieldPrefix: 'lora' })
     : undefined;
-  return { resolved, arch, layout, lora };
+  return { resolved, arch, layout, lora, eosTokenIds };
 }
 
 function initialAdapters(layout: ModelLayout, lora: ResolvedLora, trainable: boolean): Map<string, LoraAdapter> {
@@ -162,7 +176,7 @@ export function createHuggingFacePolicy(
   options: HuggingFacePolicyOptions & { readonly weights?: ReadonlyMap<string, Float32Array> },
 ): HuggingFacePolicy {
   const { weights, ...rest } = options;
-  const { resolved, arch, layout, lora } = parsePolicyOptions(rest);
+  const { resolved, arch, layout, lora, eosTokenIds } = parsePolicyOptions(rest);
   const baseTrainable = resolved.trainable && !lora;
   const rng = createRng(resolved.seed).fork('weights');
   const variables = new Map<string, tf.Variable>();
@@ -193,6 +207,7 @@ export function createHuggingFacePolicy(
     layout,
     resolved,
     lora,
+    eosTokenIds,
     base: { variables, users: 1 },
     adapters,
     trainable: resolved.trainable,
@@ -219,7 +234,7 @@ export async function loadHuggingFacePolicy(
   },
 ): Promise<HuggingFacePolicy> {
   const { read, ...rest } = options;
-  const { resolved, arch, layout, lora } = parsePolicyOptions(rest);
+  const { resolved, arch, layout, lora, eosTokenIds } = parsePolicyOptions(rest);
   const baseTrainable = resolved.trainable && !lora;
   const variables = new Map<string, tf.Variable>();
   try {
@@ -237,6 +252,7 @@ export async function loadHuggingFacePolicy(
     layout,
     resolved,
     lora,
+    eosTokenIds,
     base: { variables, users: 1 },
     adapters,
     trainable: resolved.trainable,
@@ -248,20 +264,22 @@ type PolicyParts = {
   readonly layout: ModelLayout;
   readonly resolved: ResolvedOptions;
   readonly lora: ResolvedLora | undefined;
+  /** Tokens that end a response (the option, else config.json's). */
+  readonly eosTokenIds: readonly number[];
   readonly base: SharedBase;
   readonly adapters: Map<string, LoraAdapter>;
   readonly trainable: boolean;
 };
 
 function buildPolicy(parts: PolicyParts): HuggingFacePolicy {
-  const { arch, layout, resolved, lora, base, adapters, trainable } = parts;
+  const { arch, layout, resolved, lora, eosTokenIds, base, adapters, trainable } = parts;
   const policyId = resolved.policyId ?? `hugging-face:${arch.modelType}`;
   const variables = base.variables;
   const linears = new Map(layout.linears.map((l) => [l.module, l]));
   const scaling = lora ? lora.alpha / lora.r : 0;
   const dropoutRng: Rng = createRng(lora?.seed ?? 0).fork('lora dropout');
   const layerPrefix = (i: number) => (arch.family === 'gpt2' ? `transformer.h.${i}.` : `model.layers.${i}.`);
-  const eosTokenId = resolved.eosTokenId ?? arch.eosTokenIds[0];
+  const eosTokenId = eosTokenIds[0];
   let disposed = false;
 
   const ensureOpen = () => {
@@ -493,7 +511,7 @@ function buildPolicy(parts: PolicyParts): HuggingFacePolicy {
     policyId,
     vocabSize: arch.vocabSize,
     maxSequenceLength: arch.maxSequenceLength,
-    ...(eosTokenId !== undefined ? { eosTokenId } : {}),
+    ...(eosTokenId !== undefined ? { eosTokenId, eosTokenIds } : {}),
     architecture: arch,
     config: resolved.config,
     layout,

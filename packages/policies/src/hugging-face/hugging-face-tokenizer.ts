@@ -1,6 +1,7 @@
 import { Template } from '@huggingface/jinja';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { PrefplayError } from '@prefplay/core';
+import { generationEosTokenIds } from './generation-eos-token-ids.js';
 
 /** One chat message, as chat templates read them. */
 export type ChatMessage = { readonly role: string; readonly content: string };
@@ -18,7 +19,10 @@ export type HuggingFaceTokenizer = {
   readonly bosTokenId: number | undefined;
   /** The token that ends a response (the chat template's end-of-turn when it has one). */
   readonly eosTokenId: number | undefined;
-  /** Every end token the config files name (`generation_config.json` may list several). */
+  /**
+   * Every token that ends a response: `eosTokenId` first, then the `eos_token_id` list of
+   * `generation_config.json` (else of `config.json`); samplers stop at any of them.
+   */
   readonly eosTokenIds: readonly number[];
   readonly padTokenId: number | undefined;
   readonly chatTemplate: string | undefined;
@@ -45,8 +49,12 @@ export type HuggingFaceTokenizerFiles = {
   readonly tokenizerConfig?: unknown;
   /** The `generation_config.json` object (end tokens). */
   readonly generationConfig?: unknown;
-  /** The model's `config.json` object (fallback BOS/EOS ids). */
+  /** Where `generationConfig` came from, for errors (default `generation_config.json`). */
+  readonly generationConfigFile?: string;
+  /** The model's `config.json` object (fallback BOS/EOS ids; its `vocab_size` bounds the EOS ids). */
   readonly modelConfig?: unknown;
+  /** Where `modelConfig` came from, for errors (default `config.json`). */
+  readonly modelConfigFile?: string;
   /** A chat template that overrides `tokenizer_config.json`'s (e.g. from `chat_template.jinja`). */
   readonly chatTemplate?: string;
   /** Folder or file names for errors. */
@@ -126,8 +134,12 @@ export function createHuggingFaceTokenizer(files: HuggingFaceTokenizerFiles): Hu
   const eosTokenIds = [
     ...new Set([
       ...(configEos !== undefined ? [configEos] : []),
-      ...idList(generation.eos_token_id),
-      ...idList(model.eos_token_id),
+      ...generationEosTokenIds({
+        generationConfig: files.generationConfig,
+        modelConfig: files.modelConfig,
+        ...(files.generationConfigFile !== undefined ? { generationConfigFile: files.generationConfigFile } : {}),
+        ...(files.modelConfigFile !== undefined ? { modelConfigFile: files.modelConfigFile } : {}),
+      }),
     ]),
   ];
   const eosTokenId = eosTokenIds[0];

@@ -1,4 +1,4 @@
-import { PrefplayError, parseOptions } from '@prefplay/core';
+import { PrefplayError, parseEosTokenIds, parseOptions } from '@prefplay/core';
 import { z } from 'zod';
 import type { RopeScaling } from '../layers/rotary-embedding.js';
 
@@ -32,14 +32,11 @@ export type ModelArchitecture = {
   readonly ropeTheta: number;
   readonly ropeScaling?: RopeScaling;
   readonly bosTokenId?: number;
+  /** `config.json`'s `eos_token_id` as a list (empty when it has none). */
   readonly eosTokenIds: readonly number[];
 };
 
 const positive = z.number().int().min(1);
-const tokenIds = z
-  .union([z.number().int().min(0), z.array(z.number().int().min(0))])
-  .nullish()
-  .transform((v) => (v === null || v === undefined ? [] : Array.isArray(v) ? v : [v]));
 const bosId = z.number().int().min(0).nullish();
 
 const gpt2Schema = z.looseObject({
@@ -56,7 +53,8 @@ const gpt2Schema = z.looseObject({
   scale_attn_by_inverse_layer_idx: z.boolean().default(false),
   tie_word_embeddings: z.boolean().default(true),
   bos_token_id: bosId,
-  eos_token_id: tokenIds,
+  // Checked by eosTokenIdsOf (one id or a non-empty list, each below vocab_size).
+  eos_token_id: z.unknown().optional(),
 });
 
 const ropeScalingSchema = z
@@ -90,8 +88,22 @@ const llamaSchema = z.looseObject({
   sliding_window: positive.nullish(),
   use_sliding_window: z.boolean().default(false),
   bos_token_id: bosId,
-  eos_token_id: tokenIds,
+  // Checked by eosTokenIdsOf (one id or a non-empty list, each below vocab_size).
+  eos_token_id: z.unknown().optional(),
 });
+
+function eosTokenIdsOf(value: unknown, vocabSize: number, file: string): number[] {
+  return (
+    parseEosTokenIds(value, {
+      what: 'model config',
+      field: 'eos_token_id',
+      file,
+      vocabSize,
+      code: 'invalid-config',
+      hint: `eos_token_id must be one token id or a non-empty list of token ids below vocab_size ${vocabSize}; use the config.json the model was published with`,
+    }) ?? []
+  );
+}
 
 function unsupported(file: string, field: string, problem: string, hint: string): never {
   throw new PrefplayError({ code: 'unsupported', problem, where: { file, field }, hint });
@@ -195,7 +207,7 @@ export function parseModelArchitecture(config: unknown, file = 'config.json'): M
       mlpBias: true,
       ropeTheta: 0,
       ...(c.bos_token_id !== null && c.bos_token_id !== undefined ? { bosTokenId: c.bos_token_id } : {}),
-      eosTokenIds: c.eos_token_id,
+      eosTokenIds: eosTokenIdsOf(c.eos_token_id, c.vocab_size, file),
     };
   }
   const c = parseOptions(llamaSchema, config, context);
@@ -250,6 +262,6 @@ export function parseModelArchitecture(config: unknown, file = 'config.json'): M
     ropeTheta: c.rope_theta,
     ...(ropeScaling ? { ropeScaling } : {}),
     ...(c.bos_token_id !== null && c.bos_token_id !== undefined ? { bosTokenId: c.bos_token_id } : {}),
-    eosTokenIds: c.eos_token_id,
+    eosTokenIds: eosTokenIdsOf(c.eos_token_id, c.vocab_size, file),
   };
 }

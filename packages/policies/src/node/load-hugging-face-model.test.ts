@@ -210,10 +210,11 @@ describe('model folder errors', () => {
     expect((await errorOf(loadHuggingFaceModel(shard))).message).toMatch(
       /model-00003-of-00003\.safetensors: the weights file does not exist/,
     );
-    const small = copy('gpt2-tiny');
-    writeFileSync(join(small, 'config.json'), JSON.stringify({ ...config, vocab_size: 100 }));
-    expect((await errorOf(loadHuggingFaceModel(small))).message).toMatch(
-      /"transformer.wte.weight" has shape \[\d+, 16\]; config.json implies \[100, 16\]/,
+    const wrongVocab = copy('gpt2-tiny');
+    // Unlike the stored table, but above the EOS id 336 (a vocab_size at or below it is an eos_token_id error).
+    writeFileSync(join(wrongVocab, 'config.json'), JSON.stringify({ ...config, vocab_size: 400 }));
+    expect((await errorOf(loadHuggingFaceModel(wrongVocab))).message).toMatch(
+      /"transformer.wte.weight" has shape \[\d+, 16\]; config.json implies \[400, 16\]/,
     );
     const extra = copy('gpt2-tiny');
     const tokenizer = JSON.parse(readFileSync(join(extra, 'tokenizer.json'), 'utf8'));
@@ -222,6 +223,71 @@ describe('model folder errors', () => {
     expect((await errorOf(loadHuggingFaceModel(extra))).message).toContain(
       `the tokenizer has ids up to ${config.vocab_size} but the model's vocab_size is ${config.vocab_size}`,
     );
+  });
+
+  it('stops at every end token: the tokenizer EOS, then generation_config.json (preferred) or config.json', async () => {
+    // The qwen2 fixture's generation_config.json (written by the fixture script) lists two ids.
+    const qwen = `${fixtures}qwen2-tiny-f16`;
+    const listed = JSON.parse(readFileSync(join(qwen, 'generation_config.json'), 'utf8')).eos_token_id;
+    expect(listed).toHaveLength(2);
+    const chat = await loadHuggingFaceModel(qwen, { trainable: false });
+    expect(chat.tokenizer?.encode('<|im_end|>', { addSpecialTokens: false })).toEqual([listed[0]]);
+    expect(chat.policy.eosTokenIds).toEqual(listed);
+    expect(chat.policy.eosTokenId).toBe(listed[0]);
+    chat.policy.dispose();
+
+    // Hand-written files in a copy of llama-tiny (added tokens: 336 <s>, 337 </s>, 338 <|im_start|>,
+    // 339 <|im_end|>; tokenizer_config.json's eos_token is </s>).
+    const folder = copy('llama-tiny');
+    const config = JSON.parse(readFileSync(join(folder, 'config.json'), 'utf8'));
+    writeFileSync(join(folder, 'config.json'), JSON.stringify({ ...config, eos_token_id: [337, 338] }));
+    writeFileSync(
+      join(folder, 'generation_config.json'),
+      JSON.stringify({ bos_token_id: 336, eos_token_id: [339, 337] }),
+    );
+    const preferred = await loadHuggingFaceModel(folder, { trainable: false });
+    // The tokenizer's EOS first, then generation_config.json's list; config.json's 338 is not used.
+    expect(preferred.policy.eosTokenIds).toEqual([337, 339]);
+    expect(preferred.tokenizer?.eosTokenIds).toEqual([337, 339]);
+    expect(preferred.policy.eosTokenId).toBe(337);
+    preferred.policy.dispose();
+    rmSync(join(folder, 'tokenizer.json'));
+    const untokenized = await loadHuggingFaceModel(folder, { trainable: false, requireTokenizer: false });
+    expect(untokenized.policy.eosTokenIds).toEqual([339, 337]);
+    untokenized.policy.dispose();
+    rmSync(join(folder, 'generation_config.json'));
+    const fallback = await loadHuggingFaceModel(folder, { trainable: false, requireTokenizer: false });
+    expect(fallback.policy.eosTokenIds).toEqual([337, 338]);
+    fallback.policy.dispose();
+  });
+
+  it('rejects a bad eos_token_id naming the file and the field', async () => {
+    const folder = copy('llama-tiny');
+    const generationPath = join(folder, 'generation_config.json');
+    const configPath = join(folder, 'config.json');
+    const config = JSON.parse(readFileSync(configPath, 'utf8'));
+    expect(config.vocab_size).toBe(340);
+    const cases: [unknown, string, RegExp][] = [
+      [[], 'eos_token_id', /eos_token_id is an empty list/],
+      [[337, 1.5], 'eos_token_id[1]', /eos_token_id\[1\] is 1\.5, not a token id/],
+      [-1, 'eos_token_id', /eos_token_id is -1, not a token id/],
+      [[337, 340], 'eos_token_id[1]', /eos_token_id\[1\] is 340, outside the vocabulary of 340 tokens/],
+    ];
+    for (const [value, field, problem] of cases) {
+      writeFileSync(generationPath, JSON.stringify({ bos_token_id: 336, eos_token_id: value }));
+      const error = await errorOf(loadHuggingFaceModel(folder));
+      expect(error.code, JSON.stringify(value)).toBe('invalid-config');
+      expect(error.where).toMatchObject({ file: generationPath, field });
+      expect(error.problem).toMatch(problem);
+      expect(error.message).toContain('generation_config.json');
+    }
+    // config.json is checked too, whether or not generation_config.json names the ids.
+    writeFileSync(generationPath, JSON.stringify({ bos_token_id: 336, eos_token_id: 337 }));
+    writeFileSync(configPath, JSON.stringify({ ...config, eos_token_id: [337, 999] }));
+    const inConfig = await errorOf(loadHuggingFaceModel(folder));
+    expect(inConfig.code).toBe('invalid-config');
+    expect(inConfig.where).toMatchObject({ file: configPath, field: 'eos_token_id[1]' });
+    expect(inConfig.hint).toMatch(/below vocab_size 340/);
   });
 
   it('refuses a sequence longer than the context, naming the row and the lengths', async () => {

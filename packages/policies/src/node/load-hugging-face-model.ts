@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { PrefplayError } from '@prefplay/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { generationEosTokenIds } from '../hugging-face/generation-eos-token-ids.js';
 import {
   checkStoredShape,
   type HuggingFacePolicy,
@@ -12,6 +13,7 @@ import {
 } from '../hugging-face/hugging-face-policy.js';
 import { createHuggingFaceTokenizer, type HuggingFaceTokenizer } from '../hugging-face/hugging-face-tokenizer.js';
 import type { LoraOptions } from '../hugging-face/lora-options.js';
+import { parseModelArchitecture } from '../hugging-face/model-architecture.js';
 import { ignoredTensorPattern } from '../hugging-face/model-layout.js';
 import { peftKey } from '../hugging-face/stored-tensors.js';
 import { openModelWeights } from './open-model-weights.js';
@@ -139,7 +141,9 @@ function loraFromAdapterConfig(config: Record<string, unknown>, file: string): L
  * weights (single file or sharded index), `tokenizer.json` + `tokenizer_config.json` (+ optional
  * `chat_template.jinja`), optional `generation_config.json`. Weights are read one tensor at a time
  * into tfjs variables. A folder holding only a PEFT adapter (`adapter_config.json`) loads its local
- * base model with the adapter; `options.adapter` names an adapter folder explicitly.
+ * base model with the adapter; `options.adapter` names an adapter folder explicitly. The policy
+ * stops responses at every end token of the folder (the tokenizer's `eosTokenIds`: its `eos_token`,
+ * then `generation_config.json`'s `eos_token_id`, else `config.json`'s).
  */
 export async function loadHuggingFaceModel(
   modelFolder: string,
@@ -168,13 +172,16 @@ export async function loadHuggingFaceModel(
   }
   const configPath = join(folder, 'config.json');
   const config = (await readJson(configPath, true, 'config.json')) as Record<string, unknown>;
+  // config.json's own errors (model_type, eos_token_id, ...) come before the other files'.
+  parseModelArchitecture(config, configPath);
   const tokenizerJson = await readJson(
     join(folder, 'tokenizer.json'),
     options.requireTokenizer ?? true,
     'tokenizer.json',
   );
   const tokenizerConfig = await readJson(join(folder, 'tokenizer_config.json'), false, 'tokenizer_config.json');
-  const generationConfig = await readJson(join(folder, 'generation_config.json'), false, 'generation_config.json');
+  const generationConfigPath = join(folder, 'generation_config.json');
+  const generationConfig = await readJson(generationConfigPath, false, 'generation_config.json');
   const templatePath = join(folder, 'chat_template.jinja');
   const chatTemplate = existsSync(templatePath) ? await readFile(templatePath, 'utf8') : undefined;
   const tokenizer = tokenizerJson
@@ -182,11 +189,23 @@ export async function loadHuggingFaceModel(
         tokenizer: tokenizerJson,
         tokenizerConfig,
         generationConfig,
+        generationConfigFile: generationConfigPath,
         modelConfig: config,
+        modelConfigFile: configPath,
         ...(chatTemplate !== undefined ? { chatTemplate } : {}),
         where: join(folder, 'tokenizer.json'),
       })
     : undefined;
+  // The decoder stops at every end token: the tokenizer's EOS (a chat model's end of turn) and the
+  // eos_token_id list of generation_config.json, else of config.json.
+  const eosTokenIds = tokenizer
+    ? tokenizer.eosTokenIds
+    : generationEosTokenIds({
+        generationConfig,
+        generationConfigFile: generationConfigPath,
+        modelConfig: config,
+        modelConfigFile: configPath,
+      });
 
   const source = await openModelWeights(folder);
   const used = new Set<string>();
@@ -199,7 +218,7 @@ export async function loadHuggingFaceModel(
       ...(options.trainable !== undefined ? { trainable: options.trainable } : {}),
       ...(options.policyId !== undefined ? { policyId: options.policyId } : {}),
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
-      ...(tokenizer?.eosTokenId !== undefined ? { eosTokenId: tokenizer.eosTokenId } : {}),
+      ...(eosTokenIds.length > 0 ? { eosTokenId: eosTokenIds } : {}),
       read: async (spec) => {
         const key = [spec.name, ...spec.aliases].find((k) => source.tensors.has(k));
         if (key === undefined) missingWeight(spec, folder);
