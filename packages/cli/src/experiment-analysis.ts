@@ -1,22 +1,5 @@
-import {
-  type PerSeedSummary,
-  perSeedSummary,
-  type StepFraction,
-  stepFraction,
-  twoSampleWinRateDifference,
-} from '@prefplay/evaluators';
-import { linearRampGate } from '@prefplay/preference';
-import {
-  alignDistributions,
-  distributionSummary,
-  expectedWinRate,
-  histogramDistribution,
-  histogramProbabilities,
-  idealDynamics,
-  type MeaningHistogram,
-  type SyntheticTask,
-  winRateSample,
-} from '@prefplay/synthetic';
+import { type PerSeedSummary, perSeedSummary } from '@prefplay/evaluators';
+import { type MeaningHistogram, pairedWinRateDifference, type SyntheticTask } from '@prefplay/synthetic';
 import { type IterationSummary, type MethodSummary, meanOverSeeds } from '@prefplay/trainers';
 
 /** One combination of the task's factors. */
@@ -51,130 +34,7 @@ export type RunRecord = {
   readonly baseHistograms: readonly MeaningHistogram[];
 };
 
-/** An exact dynamics to compute from the base distribution. */
-export type IdealSpec = {
-  readonly name: string;
-  readonly eta: number;
-  /** S-SPPO's linear-ramp gate on the task encoder's similarity; absent for SPPO. */
-  readonly gate?: { readonly low: number; readonly high: number };
-};
-
 const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
-
-/** Expected number of distinct meanings among `k` draws from a distribution over meaning types. */
-function expectedDistinctMeanings(
-  types: readonly { key: string }[],
-  probabilities: readonly number[],
-  k: number,
-): number {
-  const byKey = new Map<string, number>();
-  types.forEach((t, i) => {
-    byKey.set(t.key, (byKey.get(t.key) ?? 0) + (probabilities[i] as number));
-  });
-  let total = 0;
-  for (const p of byKey.values()) total += 1 - (1 - p) ** k;
-  return total;
-}
-
-/**
- * Exact SPPO / S-SPPO from the measured base distribution of each held-out prompt, with the same
- * η as the learned update aims at: per iteration, the mean over prompts of the true win rate
- * against the base sample, the exact exploitability, fillers, well-formed share and the expected
- * number of distinct meanings among `diversitySubsample` draws.
- */
-export function idealCurves(input: {
-  readonly task: SyntheticTask;
-  readonly baseHistograms: readonly MeaningHistogram[];
-  readonly specs: readonly IdealSpec[];
-  readonly iterations: number;
-  readonly diversitySubsample: number;
-}): Record<string, IterationSummary[]> {
-  const { task, baseHistograms } = input;
-  const out: Record<string, IterationSummary[]> = {};
-  for (const spec of input.specs) {
-    const perPrompt = baseHistograms.map((h, p) => {
-      const topic = task.topicOf(task.evalPrompts[p] as never);
-      const run = idealDynamics({
-        population: task.population,
-        topic,
-        types: h.types,
-        start: histogramProbabilities(h),
-        overconfidence: task.options.overconfidence,
-        eta: spec.eta,
-        iterations: input.iterations,
-        ...(spec.gate ? { gate: linearRampGate(spec.gate) } : {}),
-      });
-      return run.distributions.map((probabilities) => {
-        const distribution = { types: h.types, weights: probabilities };
-        const summary = distributionSummary(task.population, topic, distribution);
-        return {
-          winRateVsBase: expectedWinRate(task.population, topic, distribution, h),
-          exploitability: summary.exploitability,
-          fillers: summary.fillers,
-          wellFormed: summary.wellFormed,
-          distinctMeanings: expectedDistinctMeanings(h.types, probabilities, input.diversitySubsample),
-        };
-      });
-    });
-    out[spec.name] = Array.from({ length: input.iterations + 1 }, (_, t) => {
-      const rows = perPrompt.map((p) => p[t] as Record<string, number>);
-      const keys = Object.keys(rows[0] ?? {});
-      return { iteration: t, ...Object.fromEntries(keys.map((k) => [k, mean(rows.map((r) => r[k] as number))])) };
-    });
-  }
-  return out;
-}
-
-/**
- * The fraction of the exact step each learned iteration realised, over meaning types: at iteration
- * t the measured distribution moved from `q_{t−1}` (the base sample for t = 1) to `q_t`; the exact
- * update would have moved it to `MW(q_{t−1})`; the fraction is the projection of the first step on
- * the second, pooled over prompts (`stepFraction` of the concatenated vectors).
- */
-export function stepFractions(input: {
-  readonly task: SyntheticTask;
-  readonly baseHistograms: readonly MeaningHistogram[];
-  readonly histograms: readonly (readonly MeaningHistogram[])[];
-  readonly eta: number;
-  readonly gate?: { readonly low: number; readonly high: number };
-}): Record<number, StepFraction> {
-  const { task } = input;
-  const gate = input.gate ? linearRampGate(input.gate) : undefined;
-  const out: Record<number, StepFraction> = {};
-  for (let t = 1; t < input.histograms.length; t++) {
-    const after = input.histograms[t];
-    const before = t === 1 ? input.baseHistograms : input.histograms[t - 1];
-    if (after === undefined || before === undefined) continue;
-    const start: number[] = [];
-    const reached: number[] = [];
-    const ideal: number[] = [];
-    before.forEach((h, p) => {
-      const topic = task.topicOf(task.evalPrompts[p] as never);
-      const probabilities = histogramProbabilities(h);
-      const step = idealDynamics({
-        population: task.population,
-        topic,
-        types: h.types,
-        start: probabilities,
-        overconfidence: task.options.overconfidence,
-        eta: input.eta,
-        iterations: 1,
-        ...(gate ? { gate } : {}),
-      });
-      const next = after[p] as MeaningHistogram;
-      const aligned = alignDistributions([
-        { labels: h.labels, probabilities },
-        { labels: next.labels, probabilities: histogramProbabilities(next) },
-        { labels: h.labels, probabilities: step.distributions[1] as number[] },
-      ]);
-      start.push(...(aligned.vectors[0] as number[]));
-      reached.push(...(aligned.vectors[1] as number[]));
-      ideal.push(...(aligned.vectors[2] as number[]));
-    });
-    out[t] = stepFraction({ start, reached, ideal });
-  }
-  return out;
-}
 
 /** A paired difference of final true win rates between two methods (or two cells), per seed. */
 export type PairedComparison = {
@@ -185,20 +45,12 @@ export type PairedComparison = {
 };
 
 function pairedDifference(first: RunRecord, second: RunRecord): { difference: number; standardError: number } {
-  const a = first.histograms[first.histograms.length - 1] ?? [];
-  const b = second.histograms[second.histograms.length - 1] ?? [];
-  const base = first.baseHistograms;
-  const result = twoSampleWinRateDifference(
-    base.map((h, p) => {
-      const topic = first.task.topicOf(first.task.evalPrompts[p] as never);
-      return {
-        baselineWeights: h.counts,
-        first: winRateSample(first.task.population, topic, histogramDistribution(a[p] as MeaningHistogram), h),
-        second: winRateSample(first.task.population, topic, histogramDistribution(b[p] as MeaningHistogram), h),
-      };
-    }),
-  );
-  return { difference: result.mean, standardError: result.standardError };
+  return pairedWinRateDifference({
+    task: first.task,
+    baseHistograms: first.baseHistograms,
+    first: first.histograms[first.histograms.length - 1] ?? [],
+    second: second.histograms[second.histograms.length - 1] ?? [],
+  });
 }
 
 function compare(firstRuns: readonly RunRecord[], secondRuns: readonly RunRecord[], first: string, second: string) {

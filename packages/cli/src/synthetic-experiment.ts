@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import {
   type ComponentContextV1,
   type ComponentRegistries,
-  createRng,
   type LossBatchExtensionV1,
   PrefplayError,
   type PrefplayPluginV1,
@@ -15,26 +14,31 @@ import {
   withPlugins,
 } from '@prefplay/core';
 import { sameLabelAgreement } from '@prefplay/evaluators';
-import { createLossRegistry, defaultLossRegistry, resolveSppoLossOptions } from '@prefplay/losses';
+import { createLossRegistry, defaultLossRegistry } from '@prefplay/losses';
 import { createTransformerPolicy, restorePolicy, type TransformerPolicy } from '@prefplay/policies';
 import { checkpointFileCache } from '@prefplay/policies/node';
 import { linearRampGate } from '@prefplay/preference';
 import { createTokenSampler } from '@prefplay/samplers';
 import {
   basePolicyOptionsSchema,
+  baseSampleSeed,
+  cellLabel,
   createBasePolicy,
   createMeaningEvaluator,
   createSyntheticTask,
+  idealCurves,
   type MeaningHistogram,
-  meaningHistogram,
   type SyntheticTask,
   type SyntheticTaskOptions,
+  sampleMeaningHistograms,
+  stepFractions,
   syntheticTaskOptionsSchema,
 } from '@prefplay/synthetic';
 import {
+  exactDynamicsOf,
+  exactDynamicsSpecs,
   type IterationSummary,
   type LossResolver,
-  type ResolvedSelfPlayConfig,
   resolveCalibration,
   runSelfPlay,
 } from '@prefplay/trainers';
@@ -45,10 +49,7 @@ import {
   type CellSpec,
   type ExperimentAnalysis,
   type ExperimentSummary,
-  type IdealSpec,
-  idealCurves,
   type RunRecord,
-  stepFractions,
 } from './experiment-analysis.js';
 import { experimentComponents } from './experiment-components.js';
 import {
@@ -184,9 +185,8 @@ export function experimentCells(config: ResolvedExperimentConfig): CellSpec[] {
   for (const dominantClaimShare of asList(config.task.dominantClaimShare, defaults.dominantClaimShare)) {
     for (const concision of asList(config.task.concision, defaults.concision)) {
       for (const overconfidence of asList(config.task.overconfidence, defaults.overconfidence)) {
-        const share = dominantClaimShare === null ? 'uniform' : `share ${Number(dominantClaimShare.toFixed(3))}`;
         cells.push({
-          label: `κ=${overconfidence} concision=${concision} ${share}`,
+          label: cellLabel({ overconfidence, concision, dominantClaimShare }),
           overconfidence,
           concision,
           dominantClaimShare,
@@ -224,11 +224,6 @@ export type ExperimentResult = {
   readonly text: string;
   readonly seconds: number;
 };
-
-/** Whether a method trains an SPPO-family loss (the exact dynamics apply to it). */
-function isSppo(config: ResolvedSelfPlayConfig): boolean {
-  return config.loss.name.startsWith('sppo');
-}
 
 /**
  * Runs an experiment on the synthetic task. Per seed and corpus: the base policy by SFT (cached
@@ -282,24 +277,19 @@ export async function runSyntheticExperiment(
       });
       sftBar.finish();
       const baseState = base.doSaveState();
-      const baseSamples = await createTokenSampler({
-        decoder: base,
-        temperature: corpusTask.sampling.temperature,
-        maxNewTokens: corpusTask.sampling.maxNewTokens,
-        eosTokenId: corpusTask.sampling.eosTokenId,
-        batchSize: 128,
-        decode: (tokens) => corpusTask.responseText(tokens),
-      }).doSample({
-        prompts: corpusTask.evalPrompts,
-        samplesPerPrompt: config.evaluation.baseSamplesPerPrompt,
-        seed: createRng(seed)
-          .fork('base sample')
-          .int(2 ** 31 - 1),
-      });
-      base.dispose();
-      const baseHistograms: MeaningHistogram[] = baseSamples.map((row) =>
-        meaningHistogram(row.map((s) => corpusTask.meaningOf(s))),
+      const { samples: baseSamples, histograms: baseHistograms } = await sampleMeaningHistograms(
+        corpusTask,
+        createTokenSampler({
+          decoder: base,
+          temperature: corpusTask.sampling.temperature,
+          maxNewTokens: corpusTask.sampling.maxNewTokens,
+          eosTokenId: corpusTask.sampling.eosTokenId,
+          batchSize: 128,
+          decode: (tokens) => corpusTask.responseText(tokens),
+        }),
+        { samplesPerPrompt: config.evaluation.baseSamplesPerPrompt, seed: baseSampleSeed(seed) },
       );
+      base.dispose();
       log(
         `seed ${seed} (${corpusName}): base policy ready in ${((Date.now() - baseStart) / 1000).toFixed(1)} s; ` +
           `${config.evaluation.baseSamplesPerPrompt} base samples per held-out prompt`,
@@ -352,7 +342,7 @@ export async function runSyntheticExperiment(
             curves: idealCurves({
               task,
               baseHistograms,
-              specs: idealSpecs(methods),
+              specs: exactDynamicsSpecs(methods.map((m) => m.config)),
               iterations: Math.max(...methods.map((m) => m.config.iterations)),
               diversitySubsample,
             }),
@@ -370,36 +360,6 @@ export async function runSyntheticExperiment(
     text: formatExperimentText(analysis.summary),
     seconds: (Date.now() - started) / 1000,
   };
-}
-
-/** The exact dynamics to draw beside the learned runs: one per (calibration, η) among the SPPO-family methods. */
-function idealSpecs(methods: readonly ResolvedMethod[]): IdealSpec[] {
-  const specs = new Map<string, IdealSpec>();
-  for (const m of methods) {
-    if (!isSppo(m.config)) continue;
-    const calibrated = resolveCalibration(m.config).gate;
-    const gate = m.config.calibration?.gate;
-    const spec: IdealSpec = {
-      name: calibrated ? 'exact S-SPPO' : 'exact SPPO',
-      eta: effectiveEta(m.config),
-      ...(calibrated && gate ? { gate: { low: gate.low, high: gate.high } } : {}),
-    };
-    const key = JSON.stringify(spec);
-    if (specs.has(key)) continue;
-    const clash = [...specs.values()].some((s) => s.name === spec.name);
-    specs.set(key, clash ? { ...spec, name: `${spec.name} (η ${spec.eta.toFixed(2)})` } : spec);
-  }
-  return [...specs.values()];
-}
-
-/**
- * The η of the exact update a method's regression targets aim at: SPPO's target `η(p̂ − 1/2)`
- * with the self term `M_ii = 1/2` in `p̂` has expectation `η (K − 1)/K (P(y ≻ π) − 1/2)`.
- */
-export function effectiveEta(config: ResolvedSelfPlayConfig): number {
-  const { eta } = resolveSppoLossOptions((config.loss.options ?? {}) as never);
-  const k = config.samplesPerPrompt;
-  return config.includeSelf ? (eta * (k - 1)) / k : eta;
 }
 
 /** The evaluation's histograms a run directory holds (`meanings.json`), for resuming. */
@@ -523,13 +483,14 @@ async function runMethod(input: {
       task,
       baseHistograms: input.baseHistograms,
     };
-    if (isSppo(method.config)) {
+    const exact = exactDynamicsOf(method.config);
+    if (exact !== undefined) {
       const fractions = stepFractions({
         task,
         baseHistograms: input.baseHistograms,
         histograms,
-        eta: effectiveEta(method.config),
-        ...(calibration.gate && gate ? { gate: { low: gate.low, high: gate.high } } : {}),
+        eta: exact.eta,
+        ...(exact.gate ? { gate: exact.gate } : {}),
       });
       record.iterations = record.iterations.map((r) => {
         const f = fractions[r.iteration];

@@ -6,6 +6,7 @@ export {
   numAnnotators,
   paddingWeight,
 } from './annotators.js';
+export { cellLabel, type TaskFactors } from './cell-label.js';
 export { type ClaimExploitability, claimExploitability, claimsOfTopic } from './claim-exploitability.js';
 export {
   type ContrastiveEncoder,
@@ -37,8 +38,10 @@ export {
   winRateSample,
 } from './distribution-metrics.js';
 export { createDomainCodec, type DomainCodec, type DomainTokenizer } from './domain-codec.js';
+export { expectedDistinctMeanings, type IdealCurveRow, type IdealSpec, idealCurves } from './ideal-curves.js';
 export { type IdealDynamics, type IdealDynamicsOptions, idealDynamics } from './ideal-dynamics.js';
 export {
+  baseSampleSeed,
   createMeaningEvaluator,
   evaluationSeed,
   type MeaningEvaluatorOptions,
@@ -59,6 +62,7 @@ export {
   type NoisyMeaningEncoderOptions,
   noisyMeaningEncoderOptionsSchema,
 } from './noisy-meaning-encoder.js';
+export { pairedWinRateDifference } from './paired-win-rate-difference.js';
 export {
   type Claim,
   claimKey,
@@ -68,6 +72,7 @@ export {
 } from './parse-response.js';
 export { type ResponseStatistics, responseStatistics } from './response-statistics.js';
 export { type ClaimSlots, drawConcentratedClaim, drawReferenceResponse } from './sft-corpus.js';
+export { stepFractions } from './step-fractions.js';
 export { createSyntheticEncoder, embedMeaning, encoderDimension } from './synthetic-encoder.js';
 export { createSyntheticEvaluator } from './synthetic-evaluator.js';
 export { createTrainingOracle, overconfidentVerdict, trainingMatrix } from './training-oracle.js';

@@ -69,6 +69,16 @@ export function evaluationSeed(seed: number, stream: string, iteration: number):
     .int(2 ** 31 - 1);
 }
 
+/**
+ * The seed of a seed's shared base sample, `createRng(seed).fork('base sample')`: one draw of the
+ * base policy per seed that every run of every cell is compared against.
+ */
+export function baseSampleSeed(seed: number): number {
+  return createRng(seed)
+    .fork('base sample')
+    .int(2 ** 31 - 1);
+}
+
 /** Samples `samplesPerPrompt` responses per prompt and returns their meaning histograms. */
 export async function sampleMeaningHistograms(
   task: SyntheticTask,

@@ -1,5 +1,12 @@
 export { createOptimizer, type OptimizerName, optimizerNameSchema, optimizerNames } from './create-optimizer.js';
 export { type Distribution, describeDistribution, distributionMetrics } from './distribution.js';
+export {
+  type ExactDynamicsSpec,
+  effectiveEta,
+  exactDynamicsOf,
+  exactDynamicsSpecs,
+  isSppoFamily,
+} from './exact-dynamics-specs.js';
 export { buildLossBatch, type PairwiseRow } from './loss-batch.js';
 export {
   type MinibatchLoopOptions,
