@@ -1,7 +1,8 @@
-import type { IterationSummary, RunSummary, TrainerProgress } from '@prefplay/trainers';
+import type { IterationSummary, TrainerProgress } from '@prefplay/trainers';
 import type { BrowserBackendChoice } from './init-browser-backend.js';
 import type { LabBackendName } from './lab-settings.js';
 import type { MainJobConfig } from './main-job-config.js';
+import type { LabSummary } from './run-lab-experiment.js';
 
 /** A sampled response as the page shows it: its words, which are fillers, and what it means. */
 export type ShownResponse = {
@@ -36,6 +37,7 @@ export type FromWorker =
   | { readonly type: 'backend'; readonly choice: BrowserBackendChoice }
   | { readonly type: 'base-step'; readonly step: number; readonly steps: number; readonly loss: number }
   | { readonly type: 'base-ready'; readonly seconds: number }
+  | { readonly type: 'ideal'; readonly ideal: LabSummary['ideal'] }
   | { readonly type: 'progress'; readonly method: string; readonly progress: TrainerProgress }
   | { readonly type: 'iteration'; readonly method: string; readonly summary: IterationSummary }
   | {
@@ -44,10 +46,9 @@ export type FromWorker =
       readonly iteration: number;
       readonly prompts: readonly JudgedPrompt[];
     }
-  | { readonly type: 'exploitability'; readonly done: number; readonly total: number }
   | {
       readonly type: 'done';
-      readonly summary: RunSummary;
+      readonly summary: LabSummary;
       readonly seconds: number;
       /** Tensors alive before and after the run (equal when nothing leaked). */
       readonly tensors: { readonly before: number; readonly after: number };

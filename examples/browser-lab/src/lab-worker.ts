@@ -70,6 +70,7 @@ async function start(config: MainJobConfig, backend: Parameters<typeof initBrows
     const summary = await runLabExperiment(config, {
       onBaseStep: (step, steps, loss) => post({ type: 'base-step', step, steps, loss }),
       onBaseReady: (seconds) => post({ type: 'base-ready', seconds }),
+      onIdeal: (ideal) => post({ type: 'ideal', ideal }),
       onProgress: (method, progress) => post({ type: 'progress', method, progress }),
       onIteration: (method, summary) => post({ type: 'iteration', method, summary }),
       onJudged: (method, iteration, batches, task) => {
@@ -77,7 +78,6 @@ async function start(config: MainJobConfig, backend: Parameters<typeof initBrows
           post({ type: 'judged', method, iteration, prompts: await judgedPrompts(task, config, method, batches) }),
         );
       },
-      onExploitability: (done, total) => post({ type: 'exploitability', done, total }),
     });
     await pending;
     post({

@@ -2,11 +2,10 @@ import { syntheticTaskOptionsSchema } from '@prefplay/synthetic';
 import type { LabMethodName, LabSettings } from './lab-settings.js';
 
 /**
- * The main job's training settings, as `prefplay reproduce` (packages/cli/src/commands/reproduce.ts)
- * sets them. The lab trains one cell (one κ) of the main job exactly as the CLI does (the tests
- * check the trainer and method entries against the CLI's config, and the training numbers against
- * `prefplay train`), but evaluates with the trainer's quick evaluation (`evaluationSamplesPerPrompt`
- * samples, exploitability against the pool), not with the main job's decisive evaluation.
+ * The main job's settings, as `prefplay reproduce` (packages/cli/src/commands/reproduce.ts) sets
+ * them. The lab trains and evaluates one cell (one κ) of the main job exactly as the CLI does: the
+ * tests check the config against the CLI's, and every number of a run (training and the
+ * pre-registered evaluation of docs/reproduction.md) against the CLI's run of the same cell.
  */
 export const mainJobPresets = {
   quick: {
@@ -14,7 +13,7 @@ export const mainJobPresets = {
     iterations: 2,
     samplesPerPrompt: 4,
     epochs: 2,
-    evaluationSamplesPerPrompt: 4,
+    evaluation: { samplesPerPrompt: 32, baseSamplesPerPrompt: 64 },
   },
   full: {
     // createBasePolicy's default (400 steps)
@@ -22,7 +21,7 @@ export const mainJobPresets = {
     iterations: 6,
     samplesPerPrompt: 8,
     epochs: 8,
-    evaluationSamplesPerPrompt: 16,
+    evaluation: { samplesPerPrompt: 128, baseSamplesPerPrompt: 256 },
   },
 } as const;
 
@@ -52,7 +51,7 @@ export type MainJobMethodEntry = {
   readonly learningRate?: number;
 };
 
-/** The lab's experiment: one cell of the main job's training, with the trainer's quick evaluation. */
+/** The lab's experiment: one cell of the main job, one seed, trained and evaluated as the CLI does. */
 export type MainJobConfig = {
   readonly plugins: readonly string[];
   readonly seeds: readonly number[];
@@ -71,7 +70,11 @@ export type MainJobConfig = {
     readonly optimizer: 'adam';
   };
   readonly methods: readonly MainJobMethodEntry[];
-  readonly evaluation: { readonly samplesPerPrompt: number; readonly exploitability: boolean };
+  /**
+   * The pre-registered evaluation: every run draws `samplesPerPrompt` samples per held-out prompt
+   * at every iteration with its own seed, against one base sample of `baseSamplesPerPrompt`.
+   */
+  readonly evaluation: { readonly samplesPerPrompt: number; readonly baseSamplesPerPrompt: number };
 };
 
 function methodEntry(method: LabMethodName, settings: LabSettings): MainJobMethodEntry {
@@ -123,23 +126,19 @@ export function mainJobConfig(settings: LabSettings): MainJobConfig {
       optimizer: 'adam',
     },
     methods: (settings.methods ?? mainJobDefaults.methods).map((m) => methodEntry(m, settings)),
-    evaluation: { samplesPerPrompt: preset.evaluationSamplesPerPrompt, exploitability: true },
+    evaluation: { ...preset.evaluation },
   };
 }
 
-/**
- * The experiment config for `prefplay train` that trains the lab's cell as the lab does (the CLI's
- * own evaluation replaces the lab's quick one).
- */
+/** The experiment config for `prefplay train` that trains and evaluates the lab's cell as the lab does. */
 export function cliExperimentConfig(config: MainJobConfig): Record<string, unknown> {
-  const { evaluation: _evaluation, ...training } = config;
   return {
-    ...training,
+    ...config,
     task: { overconfidence: [config.task.overconfidence ?? mainJobDefaults.overconfidence] },
   };
 }
 
-/** The flags of `prefplay reproduce` whose cell at the lab's κ trains exactly as the lab does. */
+/** The flags of `prefplay reproduce` whose cell at the lab's κ trains and evaluates exactly as the lab does. */
 export function cliTrainingFlags(settings: LabSettings): {
   readonly quick: boolean;
   readonly seeds: readonly number[];
@@ -160,8 +159,8 @@ export function cliTrainingFlags(settings: LabSettings): {
 }
 
 /**
- * How to train the same cell from the CLI, and which settings differ from the preset. The CLI
- * evaluates it with the main job's decisive evaluation, so only the training numbers agree.
+ * How to run the same cell from the CLI, and which settings differ from the preset. On the wasm
+ * backend the CLI's numbers for it are the lab's.
  */
 export function cliEquivalent(settings: LabSettings): { readonly command: string; readonly differences: string[] } {
   const differences: string[] = [];

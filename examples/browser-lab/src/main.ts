@@ -1,5 +1,5 @@
 import './style.css';
-import type { IterationSummary, RunSummary, TrainerProgress } from '@prefplay/trainers';
+import type { IterationSummary, TrainerProgress } from '@prefplay/trainers';
 import { exactGameView } from './exact-game-view.js';
 import { finalTable } from './final-table.js';
 import type { BrowserBackendChoice } from './init-browser-backend.js';
@@ -20,6 +20,7 @@ import {
   mainJobPresets,
 } from './main-job-config.js';
 import { responseView } from './response-view.js';
+import type { LabSummary } from './run-lab-experiment.js';
 import { stackedBarChart } from './stacked-bar-chart.js';
 
 const methodColors: Record<string, string> = {
@@ -41,8 +42,9 @@ type RunState = {
   iterations: Record<string, IterationSummary[]>;
   progress: Record<string, TrainerProgress>;
   judged: Record<string, Record<number, readonly JudgedPrompt[]>>;
-  exploitability?: { done: number; total: number };
-  summary?: RunSummary;
+  /** The exact dynamics from the measured base distribution. */
+  ideal?: LabSummary['ideal'];
+  summary?: LabSummary;
   seconds?: number;
   tensors?: { before: number; after: number };
   error?: string;
@@ -216,7 +218,7 @@ function stop() {
   schedule();
 }
 
-function publishSummary(summary: RunSummary) {
+function publishSummary(summary: LabSummary) {
   const tag = document.createElement('script');
   tag.type = 'application/json';
   tag.id = 'prefplay-summary';
@@ -240,6 +242,9 @@ function receive(event: MessageEvent<FromWorker>) {
     case 'base-ready':
       state.baseSeconds = message.seconds;
       break;
+    case 'ideal':
+      state.ideal = message.ideal;
+      break;
     case 'progress':
       state.progress[message.method] = message.progress;
       break;
@@ -250,12 +255,10 @@ function receive(event: MessageEvent<FromWorker>) {
       state.judged[message.method] = { ...state.judged[message.method], [message.iteration]: message.prompts };
       responses.update(state.judged);
       break;
-    case 'exploitability':
-      state.exploitability = { done: message.done, total: message.total };
-      break;
     case 'done':
       state.status = 'done';
       state.summary = message.summary;
+      state.ideal = message.summary.ideal;
       state.seconds = message.seconds;
       state.tensors = message.tensors;
       state.iterations = Object.fromEntries(
@@ -299,7 +302,7 @@ function renderCli(settings: LabSettings) {
   const json = JSON.stringify(cliExperimentConfig(config), null, 2);
   const href = URL.createObjectURL(new Blob([`${json}\n`], { type: 'application/json' }));
   byId('cli').innerHTML = `
-    <p>The same training from the command line (the CLI evaluates it with the main job's own, larger evaluation; the training numbers agree on the wasm backend):
+    <p>The same run from the command line (on the wasm backend its training and evaluation numbers for this cell are the page's, bit for bit):
       <code data-testid="cli-command">${command}</code>
       ${
         differences.length > 0
@@ -333,7 +336,7 @@ function renderStatus() {
     : '–';
   const base =
     s.baseSeconds !== undefined
-      ? `base policy ready in ${s.baseSeconds.toFixed(1)} s`
+      ? `base policy and base sample ready in ${s.baseSeconds.toFixed(1)} s`
       : s.baseLosses.length > 0
         ? `base policy SFT step ${s.baseLosses.length}/${s.baseSteps}`
         : s.status === 'running'
@@ -347,10 +350,6 @@ function renderStatus() {
         }</li>`,
     )
     .join('');
-  const exploitability =
-    s.exploitability && s.status === 'running'
-      ? `<p>pool exploitability: prompt ${s.exploitability.done}/${s.exploitability.total}</p>`
-      : '';
   const label =
     s.status === 'done'
       ? `done in ${elapsed.toFixed(1)} s`
@@ -363,7 +362,7 @@ function renderStatus() {
             : 'ready: press Start';
   byId('status').innerHTML = `
     <p><b data-testid="run-status">${label}</b> · backend ${backend} · ${base}</p>
-    <ul class="method-progress">${methods}</ul>${exploitability}
+    <ul class="method-progress">${methods}</ul>
     ${
       s.backend && s.backend.backend !== 'wasm'
         ? `<p class="differs">On ${s.backend.backend} the kernels round float32 differently from wasm, so the samples, and from then on the runs, differ from the CLI's: the numbers agree only as estimates. Choose backend wasm to get the CLI's numbers exactly.</p>`
@@ -377,24 +376,53 @@ function renderStatus() {
     : '';
 }
 
-function methodSeries(
-  key: string,
-  options: { seKey?: string; dashed?: boolean; from?: number; suffix?: string } = {},
-): ChartSeries[] {
-  return Object.entries(state.iterations).map(([name, rows]) => ({
-    name: `${name}${options.suffix ?? ''}`,
-    color: methodColors[name] ?? '#495057',
-    ...(options.dashed ? { dashed: true } : {}),
-    points: rows
-      .filter((r) => r.iteration >= (options.from ?? 0) && Number.isFinite(r[key]))
-      .map((r) => {
-        const y = r[key] as number;
-        const se = options.seKey ? r[options.seKey] : undefined;
-        return se !== undefined && Number.isFinite(se)
-          ? { x: r.iteration, y, low: y - 1.96 * se, high: y + 1.96 * se }
-          : { x: r.iteration, y };
-      }),
+function methodSeries(key: string, options: { seKey?: string } = {}): ChartSeries[] {
+  return Object.entries(state.iterations).map(([name, rows]) => {
+    const finite = rows.filter((r) => Number.isFinite(r[key]));
+    const band = options.seKey
+      ? finite.flatMap((r) => {
+          const y = r[key] as number;
+          const se = r[options.seKey as string];
+          return se !== undefined && Number.isFinite(se)
+            ? [{ x: r.iteration, low: y - 1.96 * se, high: y + 1.96 * se }]
+            : [];
+        })
+      : [];
+    return {
+      name,
+      color: methodColors[name] ?? '#495057',
+      points: finite.map((r) => ({ x: r.iteration, y: r[key] as number })),
+      ...(band.length > 0 ? { bands: [{ points: band, opacity: 0.18 }] } : {}),
+    };
+  });
+}
+
+/** The colour of an exact dynamics: that of the method it is the ideal of (as in the CLI's report). */
+function idealColor(name: string): string {
+  if (name.startsWith('exact S-SPPO')) return methodColors['s-sppo'] as string;
+  if (name.startsWith('exact SPPO')) return methodColors.sppo as string;
+  return '#868e96';
+}
+
+/** The exact SPPO / S-SPPO curves of a metric, dashed. */
+function idealSeries(key: string): ChartSeries[] {
+  return Object.entries(state.ideal ?? {}).map(([name, curve]) => ({
+    name,
+    color: idealColor(name),
+    dashed: true,
+    dots: false,
+    points: curve.iterations
+      .filter((r) => Number.isFinite(r[key]))
+      .map((r) => ({ x: r.iteration, y: r[key] as number })),
   }));
+}
+
+/** One legend entry per method, then one for the dashed exact dynamics. */
+function legendWithIdeal(series: readonly ChartSeries[]) {
+  const methods = series.filter((s) => !s.dashed).map((s) => ({ name: s.name, color: s.color }));
+  return state.ideal && Object.keys(state.ideal).length > 0
+    ? [...methods, { name: 'exact', color: '#868e96', dashed: true }]
+    : methods;
 }
 
 const gateSegments = [
@@ -439,36 +467,31 @@ function renderPlots() {
     }),
   );
   const common = { xLabel: 'iteration', integerX: true, xMin: 0, xMax: iterations, legend: true } as const;
-  charts.push(
-    lineChart({
-      ...common,
-      title: 'True win rate vs base (±1.96 SE)',
-      series: methodSeries('winRateVsBase', { seKey: 'winRateVsBaseSE' }),
-      reference: 0.5,
-    }),
-  );
-  const pool = methodSeries('exploitability');
+  const evaluation = mainJobPresets[state.settings.preset].evaluation;
+  const k = mainJobPresets[state.settings.preset].samplesPerPrompt;
+  /** A metric's learned curves and its exact ones, with the legend of both. */
+  const withIdeal = (key: string, options: { seKey?: string } = {}) => {
+    const series = [...methodSeries(key, options), ...idealSeries(key)];
+    return { series, legend: legendWithIdeal(series) };
+  };
   charts.push([
     lineChart({
       ...common,
-      title: 'Exploitability under the truth',
-      series: [...pool, ...methodSeries('synthetic/claim-exploitability', { dashed: true, suffix: ' (claims)' })],
-      reference: 0,
-      legend: [
-        ...pool.map((series) => ({ name: series.name, color: series.color })),
-        { name: 'every claim', color: '#868e96', dashed: true },
-      ],
+      title: 'True win rate vs base (±1.96 SE)',
+      ...withIdeal('winRateVsBase', { seKey: 'winRateVsBaseSE' }),
+      reference: 0.5,
     }),
-    "max P(y ≻ π) − ½ over y in the pool of every checkpoint's held-out samples (solid; the CLI's column, computed when all methods are done) or over every on-topic claim (dashed, each iteration).",
+    `Each iteration's own ${evaluation.samplesPerPrompt} samples per held-out prompt against one shared base sample (${evaluation.baseSamplesPerPrompt} per prompt), by the truth; the band's standard error includes the base sample's noise. Dashed: exact SPPO / S-SPPO from the measured base distribution.`,
   ]);
-  charts.push(
-    lineChart({
-      ...common,
-      title: 'Filler tokens per response',
-      series: methodSeries('synthetic/mean-fillers'),
-      yMin: 0,
-    }),
-  );
+  charts.push([
+    lineChart({ ...common, title: 'Exact exploitability over meanings', ...withIdeal('exploitability'), reference: 0 }),
+    "max over the topic's claims c of E P(c ≻ sample) − ½ under the truth: exact over meanings, no pool.",
+  ]);
+  charts.push(lineChart({ ...common, title: 'Filler tokens per response', ...withIdeal('fillers'), yMin: 0 }));
+  charts.push([
+    lineChart({ ...common, title: `Distinct meanings among ${k} samples`, ...withIdeal('distinctMeanings'), yMin: 0 }),
+    `Expected number of distinct meanings (claims, or malformed) among ${k} draws, rarefied from the iteration's samples.`,
+  ]);
   const gated = Object.keys(state.judged).filter((m) =>
     Object.values(state.judged[m] ?? {}).some((prompts) => prompts.some((p) => p.gate !== undefined)),
   );
@@ -492,14 +515,18 @@ function renderPlots() {
     );
   }
   charts.push(
+    lineChart({ ...common, title: 'Well-formed responses', ...withIdeal('wellFormed'), yMax: 1, reference: 1 }),
+  );
+  charts.push([
     lineChart({
       ...common,
-      title: 'Well-formed responses',
-      series: methodSeries('synthetic/well-formed-rate'),
-      yMax: 1,
+      title: 'Fraction of the exact step realised',
+      series: methodSeries('stepFraction').filter((series) => series.points.length > 0),
       reference: 1,
+      empty: 'SPPO and S-SPPO have one from their first self-play iteration on',
     }),
-  );
+    "The measured change of the distribution over meaning types projected on the exact step from the previous iteration's: 1 is what exact SPPO / S-SPPO would do, 0 nothing.",
+  ]);
   plots.replaceChildren(
     ...charts.map((entry) => {
       const figure = document.createElement('figure');
@@ -518,10 +545,14 @@ function renderPlots() {
 function renderTable() {
   const rows = Object.values(state.iterations).some((r) => r.length > 0);
   byId('final-table').innerHTML = rows
-    ? `${finalTable(state.iterations)}${
+    ? `${finalTable({
+        methods: state.iterations,
+        ...(state.ideal ? { ideal: state.ideal } : {}),
+        ...(state.summary ? { comparisons: state.summary.comparisons } : {}),
+      })}${
         state.status === 'done'
           ? ''
-          : '<p class="hint">Exploitability against the pool of every checkpoint is computed when all methods are done.</p>'
+          : '<p class="hint">The difference to SPPO (paired on the base sample) is computed when all methods are done.</p>'
       }`
     : '<p class="hint">The table fills in as iterations finish.</p>';
 }

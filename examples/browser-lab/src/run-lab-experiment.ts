@@ -1,24 +1,57 @@
-import type { SampleV1 } from '@prefplay/core';
-import { baselineWinRateEvaluator, poolExploitability, textStatisticsEvaluator } from '@prefplay/evaluators';
 import { restorePolicy, type TransformerPolicy } from '@prefplay/policies';
 import { createTokenSampler } from '@prefplay/samplers';
 import {
   basePolicyOptionsSchema,
+  baseSampleSeed,
+  cellLabel,
   createBasePolicy,
+  createMeaningEvaluator,
   createSyntheticTask,
+  idealCurves,
+  type MeaningHistogram,
+  pairedWinRateDifference,
   type SyntheticTask,
+  sampleMeaningHistograms,
+  stepFractions,
 } from '@prefplay/synthetic';
 import {
+  exactDynamicsOf,
+  exactDynamicsSpecs,
   type IterationSummary,
   mergeConfigLayers,
+  type ResolvedSelfPlayConfig,
   type RunSummary,
   runSelfPlay,
   type SelfPlayConfig,
   selfPlayConfigFromPreset,
+  selfPlayConfigSchema,
   type TrainerProgress,
 } from '@prefplay/trainers';
 import type { MainJobConfig, MainJobMethodEntry } from './main-job-config.js';
 import { type JudgedBatch, recordingOracle } from './recording-oracle.js';
+
+/** A method's final true win rate minus another's, against the same base sample, with its SE. */
+export type LabComparison = {
+  readonly first: string;
+  readonly second: string;
+  readonly seed: number;
+  readonly difference: number;
+  readonly standardError: number;
+};
+
+/**
+ * What the lab reports: the run's summary (the shape of the trainer's `summary.json`, every
+ * iteration with the pre-registered evaluation's metrics), and what the CLI's `summary.json` holds
+ * for the cell: its label, the exact dynamics and the paired differences to SPPO.
+ */
+export type LabSummary = RunSummary & {
+  /** The cell's label, as in the CLI's summary (`κ=4 concision=1 share 0.667`). */
+  readonly cell: string;
+  /** Exact SPPO / S-SPPO from the measured base distribution, per iteration. */
+  readonly ideal: Readonly<Record<string, { readonly iterations: readonly IterationSummary[] }>>;
+  /** Every method's final win rate minus SPPO's (when SPPO ran), paired on the base sample. */
+  readonly comparisons: readonly LabComparison[];
+};
 
 export type LabRunHooks = {
   readonly signal?: AbortSignal;
@@ -27,11 +60,13 @@ export type LabRunHooks = {
   onTask?(task: SyntheticTask): void;
   onBaseStep?(step: number, steps: number, loss: number): void;
   onBaseReady?(seconds: number): void;
+  /** The exact dynamics, known as soon as the base sample is drawn. */
+  onIdeal?(ideal: LabSummary['ideal']): void;
   onProgress?(method: string, progress: TrainerProgress): void;
+  /** An iteration's training and evaluation numbers, with its step fraction from iteration 1 on. */
   onIteration?(method: string, summary: IterationSummary): void;
   /** The judge's verdicts on what a method sampled in a training iteration. */
   onJudged?(method: string, iteration: number, batches: readonly JudgedBatch[], task: SyntheticTask): void;
-  onExploitability?(done: number, total: number): void;
 };
 
 /**
@@ -44,20 +79,29 @@ export function methodSelfPlayConfig(config: MainJobConfig, entry: MainJobMethod
     ...selfPlayConfigFromPreset(method, mergeConfigLayers(config.trainer, overrides) as Partial<SelfPlayConfig>),
     name: method,
     seed,
-    evaluationSamplesPerPrompt: config.evaluation.samplesPerPrompt,
+    // the evaluation draws its own samples (createMeaningEvaluator); the trainer's own draw is unused
+    evaluationSamplesPerPrompt: 1,
   };
 }
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
+/** An iteration with the fraction of the exact step it realised (from iteration 1 on). */
+function withStepFraction(row: IterationSummary, fractions: ReturnType<typeof stepFractions>): IterationSummary {
+  const f = fractions[row.iteration];
+  return f === undefined ? row : { ...row, stepFraction: f.fraction, idealStepLength: f.idealLength };
+}
+
 /**
- * The main job of `prefplay reproduce` for one seed, with what the CLI keeps in its run directory
- * handed to hooks instead: the task, the base policy by SFT, every method's self-play from that
- * same base (side by side unless `sequential`), evaluated each iteration on held-out prompts,
- * then exploitability of every (method, iteration) against the pool of all their samples under
- * the truth. Resolves to the run's summary (the shape of `summary.json`).
+ * One cell and seed of `prefplay reproduce`, trained and evaluated as the CLI does, with what the
+ * CLI keeps in its run directory handed to hooks instead: the task, the base policy by SFT and one
+ * shared base sample on the held-out prompts; every method's self-play from that same base (side
+ * by side unless `sequential`), evaluated at every iteration by `createMeaningEvaluator` on its own
+ * independently seeded sample against the base sample; the exact dynamics from the measured base
+ * distribution (`idealCurves`), the fraction of the exact step each iteration realised
+ * (`stepFractions`) and the paired differences to SPPO (`pairedWinRateDifference`).
  */
-export async function runLabExperiment(config: MainJobConfig, hooks: LabRunHooks = {}): Promise<RunSummary> {
+export async function runLabExperiment(config: MainJobConfig, hooks: LabRunHooks = {}): Promise<LabSummary> {
   const seed = config.seeds[0];
   if (seed === undefined || config.seeds.length !== 1) {
     throw new Error(`the lab runs one seed at a time, got seeds [${config.seeds.join(', ')}]`);
@@ -65,6 +109,20 @@ export async function runLabExperiment(config: MainJobConfig, hooks: LabRunHooks
   const signal = hooks.signal ? { signal: hooks.signal } : {};
   const task = createSyntheticTask({ ...config.task, seed });
   hooks.onTask?.(task);
+  const cell = cellLabel(task.options);
+  const sampling = {
+    temperature: task.sampling.temperature,
+    maxNewTokens: task.sampling.maxNewTokens,
+    eosTokenId: task.sampling.eosTokenId,
+  };
+  const methods = config.methods.map((entry) => ({
+    entry,
+    name: entry.method,
+    config: selfPlayConfigSchema.parse(methodSelfPlayConfig(config, entry, seed)) as ResolvedSelfPlayConfig,
+  }));
+  const diversitySubsample = methods[0]?.config.samplesPerPrompt ?? 8;
+
+  // 1. the base policy and the shared base sample
   const baseStart = now();
   const steps = config.base.steps;
   const totalSteps = steps ?? basePolicyOptionsSchema.parse({}).steps;
@@ -74,43 +132,81 @@ export async function runLabExperiment(config: MainJobConfig, hooks: LabRunHooks
     onStep: (s) => hooks.onBaseStep?.(s.step + 1, totalSteps, s.loss),
     ...signal,
   });
-  hooks.onBaseReady?.((now() - baseStart) / 1000);
   const baseState = base.doSaveState();
-  base.dispose();
+  let baseHistograms: MeaningHistogram[];
+  try {
+    ({ histograms: baseHistograms } = await sampleMeaningHistograms(
+      task,
+      createTokenSampler({ decoder: base, ...sampling, batchSize: 128, decode: (tokens) => task.responseText(tokens) }),
+      { samplesPerPrompt: config.evaluation.baseSamplesPerPrompt, seed: baseSampleSeed(seed) },
+    ));
+  } finally {
+    base.dispose();
+  }
+  hooks.onBaseReady?.((now() - baseStart) / 1000);
+  const curves = idealCurves({
+    task,
+    baseHistograms,
+    specs: exactDynamicsSpecs(methods.map((m) => m.config)),
+    iterations: Math.max(...methods.map((m) => m.config.iterations)),
+    diversitySubsample,
+  });
+  const ideal = Object.fromEntries(Object.entries(curves).map(([name, rows]) => [name, { iterations: rows }]));
+  hooks.onIdeal?.(ideal);
 
-  const runMethod = async (entry: MainJobMethodEntry) => {
-    const name = entry.method;
+  // 2. every method's run from that base
+  const runMethod = async ({ name, config: methodConfig }: (typeof methods)[number]) => {
     const policy = restorePolicy(baseState) as TransformerPolicy;
     try {
       const sampler = createTokenSampler({
         decoder: policy,
-        temperature: task.sampling.temperature,
-        maxNewTokens: task.sampling.maxNewTokens,
-        eosTokenId: task.sampling.eosTokenId,
+        ...sampling,
         decode: (tokens) => task.responseText(tokens),
       });
+      const evaluationSampler = createTokenSampler({ decoder: policy, ...sampling, batchSize: 128 });
+      const histograms: MeaningHistogram[][] = [];
+      const exact = exactDynamicsOf(methodConfig);
+      const fractions = () =>
+        exact === undefined
+          ? {}
+          : stepFractions({
+              task,
+              baseHistograms,
+              histograms,
+              eta: exact.eta,
+              ...(exact.gate ? { gate: exact.gate } : {}),
+            });
+      const evaluator = createMeaningEvaluator({
+        task,
+        sampler: evaluationSampler,
+        samplesPerPrompt: config.evaluation.samplesPerPrompt,
+        seed,
+        stream: `${cell}/${name}`,
+        baseline: baseHistograms,
+        subsampleSize: Math.min(diversitySubsample, config.evaluation.samplesPerPrompt),
+        onRecord: (r) => {
+          histograms[r.iteration] = [...r.histograms];
+        },
+      });
       const judge = recordingOracle(task.trainingOracle);
-      const result = await runSelfPlay(methodSelfPlayConfig(config, entry, seed), {
+      const result = await runSelfPlay(methodConfig, {
         policy,
         sampler,
         oracle: judge.oracle,
         trainPrompts: task.trainPrompts,
         evalPrompts: task.evalPrompts,
         encoder: task.encoder,
-        evaluators: [
-          baselineWinRateEvaluator(task.truePreference),
-          textStatisticsEvaluator(task.sampling.eosTokenId),
-          task.evaluator,
-        ],
+        evaluators: [evaluator],
         onProgress: (p) => hooks.onProgress?.(name, p),
         onIteration: (summary) => {
           const judged = judge.take();
           if (judged.length > 0) hooks.onJudged?.(name, summary.iteration, judged, task);
-          hooks.onIteration?.(name, summary);
+          hooks.onIteration?.(name, withStepFraction(summary, fractions()));
         },
         ...signal,
       });
-      return { name, iterations: result.iterations, evaluationSamples: result.evaluationSamples };
+      const final = fractions();
+      return { name, iterations: result.iterations.map((r) => withStepFraction(r, final)), histograms };
     } finally {
       policy.dispose();
     }
@@ -118,48 +214,38 @@ export async function runLabExperiment(config: MainJobConfig, hooks: LabRunHooks
 
   const runs: Awaited<ReturnType<typeof runMethod>>[] = [];
   if (hooks.sequential) {
-    for (const entry of config.methods) runs.push(await runMethod(entry));
+    for (const method of methods) runs.push(await runMethod(method));
   } else {
     // each run has its own policy, sampler, optimiser and random streams, so running them
     // interleaved gives the numbers of running them one after the other
     // wait for every run to end (and free its policy) before reporting the first failure
-    const settled = await Promise.allSettled(config.methods.map(runMethod));
+    const settled = await Promise.allSettled(methods.map(runMethod));
     for (const result of settled) {
       if (result.status === 'rejected') throw result.reason;
       runs.push(result.value);
     }
   }
 
-  const samplesByPolicy: Record<string, readonly (readonly SampleV1[])[]> = {};
-  for (const run of runs) {
-    run.evaluationSamples.forEach((samples, i) => {
-      if (samples) samplesByPolicy[`${run.name}@${i}`] = samples;
-    });
-  }
-  const pool = config.evaluation.exploitability
-    ? await poolExploitability({
-        oracle: task.truePreference,
-        prompts: task.evalPrompts,
-        samples: samplesByPolicy,
-        ...(hooks.onExploitability ? { onPrompt: hooks.onExploitability } : {}),
-        ...signal,
-      })
-    : undefined;
-  const methods: RunSummary['methods'] = Object.fromEntries(
-    runs.map((run) => [
-      run.name,
-      {
-        iterations: run.iterations.map((r) =>
-          pool
-            ? {
-                ...r,
-                exploitability: pool.exploitability[`${run.name}@${r.iteration}`] ?? Number.NaN,
-                poolSize: pool.meanPoolSize,
-              }
-            : { ...r },
-        ),
-      },
-    ]),
-  );
-  return { methods, seeds: [seed], config };
+  // 3. paired differences of the final win rates, against the same base sample
+  const sppo = runs.find((r) => r.name === 'sppo');
+  const last = (run: (typeof runs)[number]) => run.histograms[run.histograms.length - 1] ?? [];
+  const comparisons: LabComparison[] =
+    sppo === undefined
+      ? []
+      : runs
+          .filter((r) => r !== sppo)
+          .map((r) => ({
+            first: r.name,
+            second: sppo.name,
+            seed,
+            ...pairedWinRateDifference({ task, baseHistograms, first: last(r), second: last(sppo) }),
+          }));
+  return {
+    methods: Object.fromEntries(runs.map((run) => [run.name, { iterations: run.iterations }])),
+    seeds: [seed],
+    config,
+    cell,
+    ideal,
+    comparisons,
+  };
 }
