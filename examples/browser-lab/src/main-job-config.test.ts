@@ -8,10 +8,23 @@ const cliConfig = (flags: Parameters<typeof reproduceConfig>[0]) =>
   JSON.parse(JSON.stringify(experimentConfigSchema.parse(reproduceConfig(flags))));
 const labConfig = (settings: Parameters<typeof parseLabSettings>[0]) =>
   JSON.parse(JSON.stringify(mainJobConfig(parseLabSettings(settings))));
-/** What decides the training: seeds, base, oracle, encoder, the trainer and the method entries. */
+/**
+ * What decides the numbers: seeds, base, oracle, encoder, the trainer, the method entries and the
+ * evaluation's sample sizes.
+ */
 const training = (config: Record<string, unknown>) => {
   const { seeds, base, oracle, encoder, batchExtensions, trainer, methods } = config;
-  return { seeds, base, oracle, encoder, batchExtensions, trainer, methods };
+  const { samplesPerPrompt, baseSamplesPerPrompt } = config.evaluation as Record<string, number>;
+  return {
+    seeds,
+    base,
+    oracle,
+    encoder,
+    batchExtensions,
+    trainer,
+    methods,
+    evaluation: { samplesPerPrompt, baseSamplesPerPrompt },
+  };
 };
 
 describe('mainJobConfig', () => {
@@ -21,6 +34,9 @@ describe('mainJobConfig', () => {
       const cli = cliConfig(cliTrainingFlags(parseLabSettings(settings)));
       expect(training(lab)).toEqual(training(cli));
       expect(cli.task.overconfidence).toEqual([4]);
+      // the rest of the CLI's evaluation is what the lab computes: the exact dynamics, distinct
+      // meanings among the trainer's K samples, no encoder measurement
+      expect(cli.evaluation).toEqual({ ...lab.evaluation, ideal: true, encoderQuality: false });
     }
     // the lab's download is a config prefplay train accepts, with the same training
     const file = cliExperimentConfig(mainJobConfig(parseLabSettings({ preset: 'quick' })));

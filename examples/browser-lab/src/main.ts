@@ -307,7 +307,7 @@ function renderCli(settings: LabSettings) {
       ${
         differences.length > 0
           ? `<span class="differs">Differs from the <b>${settings.preset}</b> preset of <code>prefplay reproduce</code>: ${differences.join('; ')}.</span>`
-          : `<span class="same">This is the training of <code>prefplay reproduce${settings.preset === 'quick' ? ' --quick' : ''}</code> at κ = ${mainJobDefaults.overconfidence}${settings.preset === 'full' ? ' for one seed (the CLI runs seeds 1 to 5, under κ = 0 and 4)' : ' (the CLI also runs κ = 0)'}.</span>`
+          : `<span class="same">This is the κ = ${mainJobDefaults.overconfidence} cell of <code>prefplay reproduce${settings.preset === 'quick' ? ' --quick' : ''}</code>${settings.preset === 'full' ? ' for one seed (the CLI runs seeds 1 to 5, under κ = 0 and 4)' : ' (the CLI also runs κ = 0)'}, trained and evaluated alike.</span>`
       }</p>
     <details><summary>experiment config (<a href="${href}" download="lab-config.json">lab-config.json</a>, for <code>prefplay train</code>)</summary><pre>${json}</pre></details>`;
 }

@@ -1,18 +1,19 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { main } from '@prefplay/cli';
 import { initBackend } from '@prefplay/core/node';
-import type { RunSummary } from '@prefplay/trainers';
 import { type Browser, chromium } from 'playwright-core';
 import { build, type PreviewServer, preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleGames } from '../src/exact-game-view.js';
-import { finalTableColumns, formatMetric } from '../src/final-table.js';
+import { finalTableRows } from '../src/final-table.js';
 import { parseLabSettings } from '../src/lab-settings.js';
 import { mainJobConfig } from '../src/main-job-config.js';
-import { runLabExperiment } from '../src/run-lab-experiment.js';
+import type { LabSummary } from '../src/run-lab-experiment.js';
+import { type CliSummary, cliCellOf, labCellOf, tableInputOf } from './cli-summary-cell.js';
 
 // Debian's chromium (apt-get install -y chromium); playwright's own browser download cannot work here
 const chromiumPath = process.env.PREFPLAY_CHROMIUM ?? '/usr/bin/chromium';
@@ -42,25 +43,23 @@ const chromiumFlags = [
   '--disable-sync',
 ];
 
-/** The quick preset run in Node by the same code, on the wasm backend: the reference for the page. */
-async function runInNode(): Promise<RunSummary> {
-  await initBackend({ backend: 'wasm' });
-  return JSON.parse(JSON.stringify(await runLabExperiment(mainJobConfig(parseLabSettings({ preset: 'quick' })))));
-}
+/** The CLI command the page prints for the quick preset. */
+const quickCommand = 'prefplay reproduce --quick --overconfidence 4 --methods sppo,s-sppo,iterative-dpo';
 
-/** The final table of a summary as the page renders it (`finalTable`), as cells: header, then one row per method. */
-function expectedTable(summary: RunSummary): string[][] {
-  const entries = Object.entries(summary.methods);
-  const columns = finalTableColumns.filter((c) =>
-    entries.some(([, m]) => m.iterations.some((r) => Number.isFinite(r[c.key]))),
-  );
-  return [
-    ['method', 'iter', ...columns.map((c) => c.label)],
-    ...entries.map(([name, m]) => {
-      const last = m.iterations[m.iterations.length - 1];
-      return [name, String(last?.iteration ?? '–'), ...columns.map((c) => formatMetric(last?.[c.key]))];
-    }),
-  ];
+/** That command run by the CLI in Node on the wasm backend: the reference for the page. */
+async function runCliInNode(command: string, out: string): Promise<CliSummary> {
+  await initBackend({ backend: 'wasm' });
+  let stderr = '';
+  const code = await main([...command.split(' ').slice(1), '--out', out], {
+    stdout: () => {},
+    stderr: (text) => {
+      stderr += text;
+    },
+    cwd: dirname(out),
+    isTTY: false,
+  });
+  if (code !== 0) throw new Error(`${command} exited with ${code}: ${stderr}`);
+  return JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as CliSummary;
 }
 
 describe.skipIf(!hasChromium)('the lab in headless Chromium', () => {
@@ -83,8 +82,9 @@ describe.skipIf(!hasChromium)('the lab in headless Chromium', () => {
     if (directory) await rm(directory, { recursive: true, force: true });
   });
 
-  it('runs ?preset=quick&autostart=1 to the end and shows the numbers of the same run in Node', async () => {
-    const node = runInNode();
+  it('runs ?preset=quick&autostart=1 to the end and shows the numbers of the CLI command it prints', async () => {
+    // the command runs in Node while the page runs in Chromium
+    const node = runCliInNode(quickCommand, join(directory, 'cli-run'));
     const url = server.resolvedUrls?.local[0];
     expect(url, 'the preview server has no local URL').toBeDefined();
     const page = await browser.newPage({ viewport: { width: 1320, height: 900 } });
@@ -100,14 +100,12 @@ describe.skipIf(!hasChromium)('the lab in headless Chromium', () => {
     expect(state, `the run failed: ${error.join(' ')} ${problems.join(' ')}`).toBe('done');
     expect(problems).toEqual([]);
 
-    const summary = JSON.parse((await page.locator('script#prefplay-summary').textContent()) ?? 'null') as RunSummary;
+    const summary = JSON.parse((await page.locator('script#prefplay-summary').textContent()) ?? 'null') as LabSummary;
     const backend = await page.locator('[data-testid="backend"]').getAttribute('data-backend');
     const shown = await page.$$eval('table.final tr', (rows) =>
       rows.map((row) => Array.from(row.children).map((cell) => (cell.textContent ?? '').trim())),
     );
-    expect(await page.locator('[data-testid="cli-command"]').textContent()).toBe(
-      'prefplay reproduce --quick --overconfidence 4 --methods sppo,s-sppo,iterative-dpo',
-    );
+    expect(await page.locator('[data-testid="cli-command"]').textContent()).toBe(quickCommand);
     // every shown response marks as many filler words as the task's parser counts
     const responses = await page.$$eval('[data-testid="responses"] li', (items) =>
       items.map((item) => ({
@@ -142,26 +140,33 @@ describe.skipIf(!hasChromium)('the lab in headless Chromium', () => {
       });
     }
 
-    const reference = await node;
-    expect(summary.seeds).toEqual(reference.seeds);
-    expect(summary.config).toEqual(reference.config);
-    expect(Object.keys(summary.methods)).toEqual(['sppo', 's-sppo', 'iterative-dpo']);
+    const cli = await node;
+    const reference = cliCellOf(cli, 1);
+    const mine = labCellOf(summary);
+    expect(summary.seeds).toEqual(cli.seeds);
+    expect(summary.config).toEqual(JSON.parse(JSON.stringify(mainJobConfig(parseLabSettings({ preset: 'quick' })))));
+    expect(Object.keys(mine.methods)).toEqual(['sppo', 's-sppo', 'iterative-dpo']);
+    expect(mine.cell).toBe(reference.cell);
+    // the page draws the exact dynamics and shows the paired differences the CLI reports
+    expect(Object.keys(mine.ideal)).toEqual(['exact SPPO', 'exact S-SPPO']);
+    expect(mine.comparisons.map((c) => c.first)).toEqual(['s-sppo', 'iterative-dpo']);
     if (backend === 'wasm') {
       // the same tfjs-backend-wasm binary and the same JavaScript in Chromium and in Node: every
-      // number is identical, not merely close (tolerance 0)
-      expect(summary.methods).toEqual(reference.methods);
-      expect(shown).toEqual(expectedTable(reference));
+      // number of the cell, training and the pre-registered evaluation alike, is the CLI's
+      // (tolerance 0), and the table shows them
+      expect(mine).toEqual(reference);
+      expect(shown).toEqual(finalTableRows(tableInputOf(reference)));
     } else {
       // webgl rounds float32 differently from wasm, so the sampled tokens, and from then on the
       // runs, differ: the numbers agree only as estimates (measured: win rates within 2 SE)
       for (const [name, method] of Object.entries(reference.methods)) {
-        method.iterations.forEach((row, i) => {
-          const other = summary.methods[name]?.iterations[i];
+        (method.iterations ?? []).forEach((row, i) => {
+          const other = mine.methods[name]?.iterations[i];
           const se = Math.hypot(row.winRateVsBaseSE ?? 0, other?.winRateVsBaseSE ?? 0);
           expect(Math.abs((other?.winRateVsBase ?? Number.NaN) - (row.winRateVsBase ?? 0))).toBeLessThanOrEqual(4 * se);
         });
       }
-      expect(shown[0]).toEqual(expectedTable(reference)[0]);
+      expect(shown[0]).toEqual(finalTableRows(tableInputOf(reference))[0]);
     }
   });
 });

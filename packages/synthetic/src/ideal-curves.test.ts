@@ -68,5 +68,9 @@ describe('idealCurves', () => {
     }
     expect(expectedDistinctMeanings(types, p, 2)).toBeCloseTo(enumerated, 14);
     expect(expectedDistinctMeanings(types, p, 1)).toBeCloseTo(1, 14);
+    // the product form is the power (to rounding) for a larger k
+    expect(expectedDistinctMeanings(types, p, 8)).toBeCloseTo(2 - 0.25 ** 8 - 0.75 ** 8, 14);
+    expect(() => expectedDistinctMeanings(types, p, 2.5)).toThrow(/whole number of at least 1, got 2.5/);
+    expect(() => expectedDistinctMeanings(types, p, 0)).toThrow(/got 0/);
   });
 });

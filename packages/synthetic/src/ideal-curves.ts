@@ -1,3 +1,4 @@
+import { PrefplayError } from '@prefplay/core';
 import { linearRampGate } from '@prefplay/preference';
 import type { SyntheticTask } from './create-synthetic-task.js';
 import { distributionSummary, expectedWinRate } from './distribution-metrics.js';
@@ -18,18 +19,35 @@ export type IdealCurveRow = { readonly iteration: number; readonly [metric: stri
 
 const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
 
-/** Expected number of distinct meanings among `k` draws from a distribution over meaning types. */
+/**
+ * Expected number of distinct meanings among `k` draws from a distribution over meaning types,
+ * `Σ_meanings 1 − (1 − p)^k`. The power is a product of `k` factors, not `Math.pow`: JavaScript
+ * engines round `Math.pow` differently (Node 20's V8 and Chromium 150's differ in the last bit),
+ * a product of doubles they all round alike, so a page and Node give the same number.
+ */
 export function expectedDistinctMeanings(
   types: readonly { readonly key: string }[],
   probabilities: readonly number[],
   k: number,
 ): number {
+  if (!Number.isInteger(k) || k < 1) {
+    throw new PrefplayError({
+      code: 'invalid-input',
+      problem: `the number of draws must be a whole number of at least 1, got ${k}`,
+      where: { field: 'diversitySubsample' },
+      hint: 'Count distinct meanings among K samples, e.g. the K of training',
+    });
+  }
   const byKey = new Map<string, number>();
   types.forEach((t, i) => {
     byKey.set(t.key, (byKey.get(t.key) ?? 0) + (probabilities[i] as number));
   });
   let total = 0;
-  for (const p of byKey.values()) total += 1 - (1 - p) ** k;
+  for (const p of byKey.values()) {
+    let missed = 1;
+    for (let draw = 0; draw < k; draw++) missed *= 1 - p;
+    total += 1 - missed;
+  }
   return total;
 }
 
