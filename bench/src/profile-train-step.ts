@@ -7,7 +7,7 @@ const groups: readonly [string, RegExp][] = [
   ['matrix products (dense forward, backward, head)', /^Prefplay(Dense|DenseBackward|MatMul)$/],
   ['attention (forward, backward)', /^PrefplayCausalAttention/],
   ['LayerNorm, GELU, token log-probs, embeddings', /^Prefplay(LayerNorm|Gelu|TokenLogProbs|Embedding|ScatterAdd)/],
-  ['tfjs copies of saved tensors (Identity)', /^Identity$/],
+  ['saved tensors (Identity: a shared reference, no copy)', /^Identity$/],
 ];
 
 /**

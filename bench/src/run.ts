@@ -3,7 +3,8 @@ import { initBackend } from '@prefplay/core/node';
 import { benchCases } from './cases/index.js';
 
 const usage = `pnpm bench [--json] [--quick] [--rounds N] [--only CASE[:SUB,SUB…]]…
-  --json     print one JSON object with every result on stdout (progress goes to stderr)
+  --json     print one JSON object with every result on stdout (progress goes to stderr; run it as
+             \`pnpm -s bench --json\` so that pnpm's own banner stays off stdout)
   --quick    2 rounds and fewer repetitions, for development (not for the README)
   --rounds   interleaved rounds per case (default 5)
   --only     run only these cases, e.g. --only transformer:train-t64,sample-b16 --only bradley-terry
