@@ -25,6 +25,18 @@ const cases = [13, 37].flatMap((rows) =>
 );
 
 describe('matMul kernel', () => {
+  it.each(cases)(
+    'parts.product equals tf.matMul: %i rows, transposeA %s, transposeB %s',
+    (rows, transposeA, transposeB) => {
+      const a = randomTensor(transposeA ? [11, rows] : [rows, 11], 4);
+      const b = randomTensor(transposeB ? [17, 11] : [11, 17], 5);
+      assertClose(kernels.parts.product(a, b, { transposeA, transposeB }), tf.matMul(a, b, transposeA, transposeB), {
+        atol: 1e-5,
+      });
+      tf.dispose([a, b]);
+    },
+  );
+
   // rows×11×17: no dimension a multiple of the 4×8 tile or of the SIMD width.
   it.each(cases)(
     'matches tf.matMul and its gradients: %i rows, transposeA %s, transposeB %s',

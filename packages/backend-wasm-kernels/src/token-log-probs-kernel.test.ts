@@ -38,6 +38,20 @@ describe('tokenLogProbs kernel', () => {
     tf.dispose([logits, ours, weights, g1, g2]);
   });
 
+  it('its non-differentiable parts give the same value, the log-sum-exp and the gradient', () => {
+    const logits = tf.mul(randomTensor([5, 23], 4), 8) as tf.Tensor2D;
+    const targetIds = Int32Array.from([3, -1, 22, 0, 9]);
+    const targets = tf.tensor1d(targetIds, 'int32');
+    const dy = randomTensor([5], 5) as tf.Tensor1D;
+    const [logp, lse] = kernels.parts.tokenLogProbs(logits, targets);
+    assertClose(logp, reference(logits, targetIds), { atol: 2e-5 });
+    assertClose(lse, tf.logSumExp(logits, 1), { atol: 2e-5 });
+    const gradient = kernels.parts.tokenLogProbsGradient(logits, targets, lse, dy);
+    const expected = tf.grad((x) => tf.sum(tf.mul(reference(x as tf.Tensor2D, targetIds), dy)))(logits);
+    assertClose(gradient, expected, { atol: 1e-6 });
+    tf.dispose([logits, targets, dy, logp, lse, gradient, expected]);
+  });
+
   it('rejects a target outside the vocabulary, naming the row', () => {
     const logits = tf.zeros([2, 4]) as tf.Tensor2D;
     const attempt = () => kernels.tokenLogProbs(logits, Int32Array.from([1, 4]));

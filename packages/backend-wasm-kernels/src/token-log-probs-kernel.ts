@@ -44,6 +44,24 @@ export const tokenLogProbsBackwardKernel = defineKernel('PrefplayTokenLogProbsBa
 });
 
 /**
+ * Not differentiable: `[logp, lse]` of `logits` at `targets` (an int32 tensor, −1 for unscored rows),
+ * for custom gradients that keep `lse` and call `tokenLogProbsGradient`. Targets are not checked.
+ */
+export function tokenLogProbsValue(logits: tf.Tensor2D, targets: tf.Tensor1D): [tf.Tensor1D, tf.Tensor1D] {
+  return runKernel(tokenLogProbsKernel, { logits, targets }) as [tf.Tensor1D, tf.Tensor1D];
+}
+
+/** Not differentiable: the gradient with respect to the logits, `(onehot − softmax)·dy` per row. */
+export function tokenLogProbsGradient(
+  logits: tf.Tensor2D,
+  targets: tf.Tensor1D,
+  lse: tf.Tensor1D,
+  dy: tf.Tensor1D,
+): tf.Tensor2D {
+  return runKernel(tokenLogProbsBackwardKernel, { logits, targets, lse, dy })[0] as tf.Tensor2D;
+}
+
+/**
  * `log softmax(logits[r])[targets[r]]` per row of `[rows, vocab]` logits (softmax cross-entropy
  * negated), 0 for rows whose target is −1; differentiable with respect to the logits.
  */

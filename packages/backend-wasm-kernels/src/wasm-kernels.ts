@@ -10,8 +10,8 @@ import { type KernelExports, KernelInstance, type SimdVariant, type WasmBackendL
 import { registerKernels } from './kernel-registry.js';
 import { createKeyValueCacheFactory, type KeyValueCache, type KeyValueCacheOptions } from './key-value-cache.js';
 import { createLayerNorm } from './layer-norm-kernel.js';
-import { createMatMul, type MatMulOptions } from './mat-mul-kernel.js';
-import { createTokenLogProbs } from './token-log-probs-kernel.js';
+import { createMatMul, type MatMulOptions, matMulValue } from './mat-mul-kernel.js';
+import { createTokenLogProbs, tokenLogProbsGradient, tokenLogProbsValue } from './token-log-probs-kernel.js';
 
 /** Options of `configureWasmKernels`. */
 export const wasmKernelsOptionsSchema = z
@@ -54,6 +54,18 @@ export type WasmKernels = {
   ): tf.Tensor2D;
   /** Preallocated key/value caches for incremental decoding with the decode-attention kernel. */
   createKeyValueCache(options: KeyValueCacheOptions): KeyValueCache;
+  /**
+   * Non-differentiable parts of the ops above, for custom gradients that need only some of the
+   * gradients (a frozen weight's product, a chunked vocabulary projection).
+   */
+  readonly parts: {
+    /** `op(A)·op(B)`, 2-D or batched 3-D, any transposition. */
+    product(a: tf.Tensor, b: tf.Tensor, options?: MatMulOptions): tf.Tensor;
+    /** `[logp, lse]`: log-softmax at each row's target (int32, −1 unscored) and the row's log-sum-exp. */
+    tokenLogProbs(logits: tf.Tensor2D, targets: tf.Tensor1D): [tf.Tensor1D, tf.Tensor1D];
+    /** `(onehot(target) − softmax(logits))·dy` per row, from the forward's `lse`. */
+    tokenLogProbsGradient(logits: tf.Tensor2D, targets: tf.Tensor1D, lse: tf.Tensor1D, dy: tf.Tensor1D): tf.Tensor2D;
+  };
 };
 
 /** Whether the kernels are in use, and why not when they are not. */
@@ -139,6 +151,11 @@ function load(backend: WasmBackendLike): Loaded {
       tokenLogProbs: createTokenLogProbs(instance),
       embedding: createEmbedding(instance),
       createKeyValueCache: createKeyValueCacheFactory(instance),
+      parts: {
+        product: (a, b, options = {}) => matMulValue(a, b, options.transposeA ?? false, options.transposeB ?? false),
+        tokenLogProbs: tokenLogProbsValue,
+        tokenLogProbsGradient,
+      },
     };
     return { kernels, instance };
   } catch (error) {

@@ -1,3 +1,4 @@
+import { getWasmKernels } from '@prefplay/backend-wasm-kernels';
 import * as tf from '@tensorflow/tfjs-core';
 
 /**
@@ -8,6 +9,19 @@ import * as tf from '@tensorflow/tfjs-core';
  * no gradient.
  */
 export function frozenDense(x: tf.Tensor2D, kernel: tf.Tensor2D, bias?: tf.Tensor1D): tf.Tensor2D {
+  const kernels = getWasmKernels();
+  if (kernels) {
+    // The strided kernel multiplies by kernelᵀ in place: nothing is transposed either way.
+    const { product } = kernels.parts;
+    const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const y = product(args[0] as tf.Tensor2D, kernel);
+      return {
+        value: (bias ? tf.add(y, bias) : y) as tf.Tensor2D,
+        gradFunc: (dy: tf.Tensor | tf.Tensor[]) => [product(dy as tf.Tensor2D, kernel, { transposeB: true })],
+      };
+    });
+    return op(x) as tf.Tensor2D;
+  }
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const input = args[0] as tf.Tensor2D;
     const product = tf.matMul(input, kernel);

@@ -1,6 +1,7 @@
+import { configureWasmKernels } from '@prefplay/backend-wasm-kernels';
 import { assertClose, assertNoLeaks, checkGradient, useTestBackend } from '@prefplay/testing';
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenLogProbs } from './token-log-probs.js';
 
 beforeAll(async () => {
@@ -20,7 +21,14 @@ function reference(hidden: tf.Tensor2D, head: tf.Tensor2D): tf.Tensor1D {
   return tf.sum(tf.mul(logps, tf.oneHot(tf.tensor1d(targets, 'int32'), vocabulary)), 1) as tf.Tensor1D;
 }
 
-describe('tokenLogProbs', () => {
+// On the wasm backend with its kernels, and with plain tfjs ops (every other backend).
+describe.each([
+  ['the wasm kernels', true],
+  ['plain tfjs ops', false],
+] as const)('tokenLogProbs on %s', (_name, enabled) => {
+  beforeAll(() => configureWasmKernels({ enabled }));
+  afterAll(() => configureWasmKernels({}));
+
   it('equals log-softmax of the full logits at the targets, in one chunk or many', () => {
     const hidden = tf.tensor2d(values(rows * width, 1), [rows, width]);
     const head = tf.tensor2d(values(width * vocabulary, 2), [width, vocabulary]);

@@ -1,3 +1,4 @@
+import { getWasmKernels, type WasmKernels } from '@prefplay/backend-wasm-kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import { floatOneHot } from './float-one-hot.js';
 
@@ -39,6 +40,8 @@ export function tokenLogProbs(
   const [rows, width] = hidden.shape;
   const vocabulary = head.shape[1];
   if (targets.length !== rows) throw new Error(`tokenLogProbs: ${targets.length} targets for ${rows} rows`);
+  const kernels = getWasmKernels();
+  if (kernels) return tokenLogProbsOnKernels(kernels, hidden, head, targets, options);
   const chunk = Math.max(1, Math.min(rows, options.chunkRows ?? Math.floor(chunkEntries / vocabulary)));
   const starts: number[] = [];
   for (let start = 0; start < rows; start += chunk) starts.push(start);
@@ -142,6 +145,130 @@ export function tokenLogProbs(
           saved[1] as tf.Tensor2D,
           true,
           saved.slice(2),
+        );
+        return [hiddenGrad, headGrad as tf.Tensor2D];
+      },
+    };
+  });
+  return op(hidden, head) as tf.Tensor1D;
+}
+
+/**
+ * `tokenLogProbs` on the wasm kernels: per chunk, the logits by the strided product, the
+ * log-softmax at the targets and the log-sum-exp by the fused kernel; the backward pass turns each
+ * chunk's logits (kept when small, else recomputed) into `(onehot − softmax)·dy` by the fused
+ * kernel, then `d hidden = g @ headᵀ` and `d head = hiddenᵀ @ g` by the strided product, with no
+ * transposed copies.
+ */
+function tokenLogProbsOnKernels(
+  kernels: WasmKernels,
+  hidden: tf.Tensor2D,
+  head: tf.Tensor2D,
+  targets: Int32Array,
+  options: TokenLogProbsOptions,
+): tf.Tensor1D {
+  const { product, tokenLogProbs: logProbs, tokenLogProbsGradient } = kernels.parts;
+  const [rows, width] = hidden.shape;
+  const vocabulary = head.shape[1];
+  const chunk = Math.max(1, Math.min(rows, options.chunkRows ?? Math.floor(chunkEntries / vocabulary)));
+  const starts: number[] = [];
+  for (let start = 0; start < rows; start += chunk) starts.push(start);
+  const size = (start: number) => Math.min(chunk, rows - start);
+  const keep = rows * vocabulary <= (options.keepSoftmaxEntries ?? keptEntries) && tf.engine().state.gradientDepth > 0;
+  const chunkTargets = (start: number) => tf.tensor1d(targets.subarray(start, start + size(start)), 'int32');
+  const rowsOf = (h: tf.Tensor2D, start: number) =>
+    starts.length === 1 ? h : (tf.slice(h, [start, 0], [size(start), width]) as tf.Tensor2D);
+
+  /** Per chunk `[logp, lse]` and, when kept, the logits. */
+  const forward = (h: tf.Tensor2D, w: tf.Tensor2D) => {
+    const logps: tf.Tensor1D[] = [];
+    const lses: tf.Tensor1D[] = [];
+    const logits: tf.Tensor2D[] = [];
+    for (const start of starts) {
+      const [logp, lse, kept] = tf.tidy(() => {
+        const z = product(rowsOf(h, start), w) as tf.Tensor2D;
+        const [value, l] = logProbs(z, chunkTargets(start));
+        return keep ? [value, l, z] : [value, l];
+      }) as [tf.Tensor1D, tf.Tensor1D, tf.Tensor2D?];
+      logps.push(logp);
+      lses.push(lse);
+      if (kept) logits.push(kept);
+    }
+    const value = logps.length === 1 ? (logps[0] as tf.Tensor1D) : (tf.concat(logps) as tf.Tensor1D);
+    if (logps.length > 1) tf.dispose(logps);
+    return { value, lses, logits };
+  };
+
+  const backward = (
+    dy: tf.Tensor1D,
+    h: tf.Tensor2D,
+    w: tf.Tensor2D,
+    wantHead: boolean,
+    lses: readonly tf.Tensor[],
+    logits: readonly tf.Tensor[],
+  ) => {
+    let headGrad: tf.Tensor2D | undefined;
+    const hiddenParts = starts.map((start, i) => {
+      const [dh, dw] = tf.tidy(() => {
+        const slice = rowsOf(h, start);
+        const z = (logits[i] as tf.Tensor2D | undefined) ?? (product(slice, w) as tf.Tensor2D);
+        const dyChunk = starts.length === 1 ? dy : (tf.slice(dy, [start], [size(start)]) as tf.Tensor1D);
+        const g = tokenLogProbsGradient(z, chunkTargets(start), lses[i] as tf.Tensor1D, dyChunk);
+        const dhChunk = product(g, w, { transposeB: true }) as tf.Tensor2D;
+        if (!wantHead) return [dhChunk, undefined];
+        const contribution = product(slice, g, { transposeA: true }) as tf.Tensor2D;
+        return [dhChunk, headGrad ? (tf.add(headGrad, contribution) as tf.Tensor2D) : contribution];
+      }) as [tf.Tensor2D, tf.Tensor2D | undefined];
+      if (dw) {
+        headGrad?.dispose();
+        headGrad = dw;
+      }
+      return dh;
+    });
+    const hiddenGrad =
+      hiddenParts.length === 1 ? (hiddenParts[0] as tf.Tensor2D) : (tf.concat(hiddenParts) as tf.Tensor2D);
+    if (hiddenParts.length > 1) tf.dispose(hiddenParts);
+    return { hiddenGrad, headGrad };
+  };
+
+  const chunks = starts.length;
+  if (options.headGradient === false) {
+    const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const [h, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+      const { value, lses, logits } = forward(h, head);
+      save([h, ...lses, ...logits]);
+      tf.dispose([...lses, ...logits]);
+      return {
+        value,
+        gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [
+          backward(
+            dy as tf.Tensor1D,
+            saved[0] as tf.Tensor2D,
+            head,
+            false,
+            saved.slice(1, 1 + chunks),
+            saved.slice(1 + chunks),
+          ).hiddenGrad,
+        ],
+      };
+    });
+    return op(hidden) as tf.Tensor1D;
+  }
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [h, w, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+    const { value, lses, logits } = forward(h, w);
+    save([h, w, ...lses, ...logits]);
+    tf.dispose([...lses, ...logits]);
+    return {
+      value,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const { hiddenGrad, headGrad } = backward(
+          dy as tf.Tensor1D,
+          saved[0] as tf.Tensor2D,
+          saved[1] as tf.Tensor2D,
+          true,
+          saved.slice(2, 2 + chunks),
+          saved.slice(2 + chunks),
         );
         return [hiddenGrad, headGrad as tf.Tensor2D];
       },
