@@ -208,6 +208,10 @@ function tokenLogProbsOnKernels(
     logits: readonly tf.Tensor[],
   ) => {
     let headGrad: tf.Tensor2D | undefined;
+    // When the logits were kept (they are small), the chunks' gradients are kept too and the head
+    // gradient is one product over all rows instead of a sum of per-chunk products.
+    const oneHeadProduct = wantHead && starts.length > 1 && logits.length === starts.length;
+    const gradients: tf.Tensor2D[] = [];
     const hiddenParts = starts.map((start, i) => {
       const [dh, dw] = tf.tidy(() => {
         const slice = rowsOf(h, start);
@@ -216,15 +220,21 @@ function tokenLogProbsOnKernels(
         const g = tokenLogProbsGradient(z, chunkTargets(start), lses[i] as tf.Tensor1D, dyChunk);
         const dhChunk = product(g, w, { transposeB: true }) as tf.Tensor2D;
         if (!wantHead) return [dhChunk, undefined];
+        if (oneHeadProduct) return [dhChunk, g];
         const contribution = product(slice, g, { transposeA: true }) as tf.Tensor2D;
         return [dhChunk, headGrad ? (tf.add(headGrad, contribution) as tf.Tensor2D) : contribution];
       }) as [tf.Tensor2D, tf.Tensor2D | undefined];
-      if (dw) {
+      if (dw && oneHeadProduct) gradients.push(dw);
+      else if (dw) {
         headGrad?.dispose();
         headGrad = dw;
       }
       return dh;
     });
+    if (oneHeadProduct) {
+      headGrad = tf.tidy(() => product(h, tf.concat(gradients), { transposeA: true }) as tf.Tensor2D);
+      tf.dispose(gradients);
+    }
     const hiddenGrad =
       hiddenParts.length === 1 ? (hiddenParts[0] as tf.Tensor2D) : (tf.concat(hiddenParts) as tf.Tensor2D);
     if (hiddenParts.length > 1) tf.dispose(hiddenParts);
