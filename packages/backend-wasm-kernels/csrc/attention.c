@@ -150,16 +150,18 @@ static void forward_tiles(head_view h, int tq, int tk, int hs, int past, int key
 }
 
 // Attention for `batch` rows of `heads` heads. Pointers q, k, v, o address head 0 of batch row 0;
-// head h is at column offset h·hs, batch row b at b·*_bs. key_start (may be 0) holds one int per
+// query (and output) head h is at column offset h·hs and reads key/value head ⌊h / group⌋ (group 1:
+// plain multi-head attention), batch row b at b·*_bs. key_start (may be 0) holds one int per
 // batch row; lse (may be 0) receives log Σ_j e^(score) per (b, h, i), laid out [batch, heads, tq].
-void EXPORT(attention_forward)(int batch, int heads, int tq, int tk, int hs, int past, const float *q, int q_rs,
-                               int q_bs, const float *k, int k_rs, int k_bs, const float *v, int v_rs, int v_bs,
-                               float *o, int o_rs, int o_bs, const int *key_start, float scale, float *lse,
+void EXPORT(attention_forward)(int batch, int heads, int group, int tq, int tk, int hs, int past, const float *q,
+                               int q_rs, int q_bs, const float *k, int k_rs, int k_bs, const float *v, int v_rs,
+                               int v_bs, float *o, int o_rs, int o_bs, const int *key_start, float scale, float *lse,
                                float *scratch) {
   for (int b = 0; b < batch; b++) {
     int ks = key_start ? key_start[b] : 0;
     for (int hd = 0; hd < heads; hd++) {
-      head_view h = {q + b * q_bs + hd * hs, k + b * k_bs + hd * hs, v + b * v_bs + hd * hs,
+      int kv = hd / group;  // grouped-query attention: `group` query heads share key/value head kv
+      head_view h = {q + b * q_bs + hd * hs, k + b * k_bs + kv * hs, v + b * v_bs + kv * hs,
                      o + b * o_bs + hd * hs, q_rs, k_rs, v_rs, o_rs};
       float *head_lse = lse ? lse + (b * heads + hd) * tq : 0;
       if (tq <= 2)
@@ -176,12 +178,14 @@ int EXPORT(attention_backward_scratch_floats)(int t, int hs) {
 }
 
 // Gradient of causal self-attention (tq = tk = t, no past, no key start) with respect to q, k and v,
-// written into dq, dk, dv (same layout as q, k, v; they may be the column blocks of one dqkv tensor).
-// o is the forward output, d_o its gradient, lse the forward's log-sum-exp per (b, h, i).
-void EXPORT(attention_backward)(int batch, int heads, int t, int hs, const float *q, const float *k, const float *v,
-                                int qkv_rs, int qkv_bs, const float *o, const float *d_o, int o_rs, int o_bs,
-                                const float *lse, float scale, float *dq, float *dk, float *dv, int d_rs, int d_bs,
-                                float *scratch) {
+// written into dq (layout of q) and dk, dv (layout of k and v; the three may be the column blocks of
+// one dqkv tensor). Query head h reads key/value head ⌊h / group⌋, whose gradients sum over its
+// group's query heads. o is the forward output, d_o its gradient, lse the forward's log-sum-exp per
+// (b, h, i).
+void EXPORT(attention_backward)(int batch, int heads, int group, int t, int hs, const float *q, int q_rs, int q_bs,
+                                const float *k, const float *v, int kv_rs, int kv_bs, const float *o,
+                                const float *d_o, int o_rs, int o_bs, const float *lse, float scale, float *dq,
+                                int dq_rs, int dq_bs, float *dk, float *dv, int dkv_rs, int dkv_bs, float *scratch) {
   int tp = round_up(t, NR), hsp = round_up(hs, NR);
   float *kt_packed = scratch;            // hs × tp: Kᵀ for S = Q·Kᵀ
   float *vt_packed = kt_packed + hs * tp;  // hs × tp: Vᵀ for dP = dO·Vᵀ
@@ -193,20 +197,21 @@ void EXPORT(attention_backward)(int batch, int heads, int t, int hs, const float
   float *ds = p + t * tp;                  // t × tp score gradients
   for (int b = 0; b < batch; b++) {
     for (int hd = 0; hd < heads; hd++) {
-      int off = b * qkv_bs + hd * hs;
-      const float *qh = q + off, *kh = k + off, *vh = v + off;
+      int kv = hd / group;
+      int acc = hd % group != 0;  // later query heads of a group add to its key/value gradients
+      const float *qh = q + b * q_bs + hd * hs, *kh = k + b * kv_bs + kv * hs, *vh = v + b * kv_bs + kv * hs;
       const float *oh = o + b * o_bs + hd * hs, *doh = d_o + b * o_bs + hd * hs;
-      float *dqh = dq + b * d_bs + hd * hs, *dkh = dk + b * d_bs + hd * hs, *dvh = dv + b * d_bs + hd * hs;
+      float *dqh = dq + b * dq_bs + hd * hs, *dkh = dk + b * dkv_bs + kv * hs, *dvh = dv + b * dkv_bs + kv * hs;
       const float *head_lse = lse + (b * heads + hd) * t;
-      pack_b(hs, t, kh, 1, qkv_rs, kt_packed);
-      pack_b(hs, t, vh, 1, qkv_rs, vt_packed);
+      pack_b(hs, t, kh, 1, kv_rs, kt_packed);
+      pack_b(hs, t, vh, 1, kv_rs, vt_packed);
       pack_b(t, hs, doh, o_rs, 1, do_packed);
-      pack_b(t, hs, kh, qkv_rs, 1, k_packed);
-      pack_b(t, hs, qh, qkv_rs, 1, q_packed);
+      pack_b(t, hs, kh, kv_rs, 1, k_packed);
+      pack_b(t, hs, qh, q_rs, 1, q_packed);
       for (int i0 = 0; i0 < t; i0 += MR) {
         int mr = min_int(MR, t - i0);
         int key_end = i0 + mr;
-        pack_a(mr, hs, qh + i0 * qkv_rs, qkv_rs, 1, a_packed);
+        pack_a(mr, hs, qh + i0 * q_rs, q_rs, 1, a_packed);
         for (int j0 = 0; j0 < key_end; j0 += NR)
           micro_tile(hs, a_packed, kt_packed + j0 * hs, p + i0 * tp + j0, tp, mr, NR, 0, 1.0f, 0);
         pack_a(mr, hs, doh + i0 * o_rs, o_rs, 1, a_packed);
@@ -228,7 +233,7 @@ void EXPORT(attention_backward)(int batch, int heads, int t, int hs, const float
         }
         pack_a(mr, key_end, ds + i0 * tp, tp, 1, a_packed);
         for (int d0 = 0; d0 < hs; d0 += NR)
-          micro_tile(key_end, a_packed, k_packed + d0 * t, dqh + i0 * d_rs + d0, d_rs, mr, min_int(NR, hs - d0), 0,
+          micro_tile(key_end, a_packed, k_packed + d0 * t, dqh + i0 * dq_rs + d0, dq_rs, mr, min_int(NR, hs - d0), 0,
                      scale, 0);
       }
       // Key j receives from queries i ≥ j: rows [j0, t) of Pᵀ and dSᵀ.
@@ -237,12 +242,12 @@ void EXPORT(attention_backward)(int batch, int heads, int t, int hs, const float
         int kc = t - j0;
         pack_a(mr, kc, p + j0 * tp + j0, 1, tp, a_packed);
         for (int d0 = 0; d0 < hs; d0 += NR)
-          micro_tile(kc, a_packed, do_packed + d0 * t + j0 * NR, dvh + j0 * d_rs + d0, d_rs, mr, min_int(NR, hs - d0),
-                     0, 1.0f, 0);
+          micro_tile(kc, a_packed, do_packed + d0 * t + j0 * NR, dvh + j0 * dkv_rs + d0, dkv_rs, mr,
+                     min_int(NR, hs - d0), acc, 1.0f, 0);
         pack_a(mr, kc, ds + j0 * tp + j0, 1, tp, a_packed);
         for (int d0 = 0; d0 < hs; d0 += NR)
-          micro_tile(kc, a_packed, q_packed + d0 * t + j0 * NR, dkh + j0 * d_rs + d0, d_rs, mr, min_int(NR, hs - d0),
-                     0, scale, 0);
+          micro_tile(kc, a_packed, q_packed + d0 * t + j0 * NR, dkh + j0 * dkv_rs + d0, dkv_rs, mr,
+                     min_int(NR, hs - d0), acc, scale, 0);
       }
     }
   }

@@ -59,6 +59,7 @@ export const cachedAttentionKernel = defineKernel('PrefplayCachedAttention', (in
   e.attention_forward(
     batch,
     heads,
+    1,
     queryLength,
     total,
     headSize,

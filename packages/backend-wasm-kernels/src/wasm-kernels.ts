@@ -5,6 +5,7 @@ import { type CausalAttentionOptions, createCausalAttention } from './causal-att
 import { createDense, type DenseOptions } from './dense-kernel.js';
 import { createEmbedding } from './embedding-kernel.js';
 import { createGelu } from './gelu-kernel.js';
+import { createGroupedCausalAttention, type GroupedCausalAttentionOptions } from './grouped-causal-attention-kernel.js';
 import { plainKernelsBase64, relaxedKernelsBase64 } from './kernel-binaries.js';
 import { type KernelExports, KernelInstance, type SimdVariant, type WasmBackendLike } from './kernel-instance.js';
 import { registerKernels } from './kernel-registry.js';
@@ -44,6 +45,13 @@ export type WasmKernels = {
   gelu<T extends tf.Tensor>(x: T): T;
   /** Causal multi-head self-attention from the fused `[batch·length, 3·d]` projection, differentiable. */
   causalAttention(qkv: tf.Tensor2D, options: CausalAttentionOptions): tf.Tensor2D;
+  /** Causal grouped-query self-attention from separate queries, keys and values, differentiable. */
+  groupedCausalAttention(
+    queries: tf.Tensor2D,
+    keys: tf.Tensor2D,
+    values: tf.Tensor2D,
+    options: GroupedCausalAttentionOptions,
+  ): tf.Tensor2D;
   /** Log-softmax at each row's target (0 for target −1), differentiable in the logits. */
   tokenLogProbs(logits: tf.Tensor2D, targets: Int32Array): tf.Tensor1D;
   /** `table[ids]` (+ `positions.table[positions.ids]`), differentiable in both tables. */
@@ -148,6 +156,7 @@ function load(backend: WasmBackendLike): Loaded {
       layerNorm: createLayerNorm(instance),
       gelu: createGelu(instance),
       causalAttention: createCausalAttention(instance),
+      groupedCausalAttention: createGroupedCausalAttention(instance),
       tokenLogProbs: createTokenLogProbs(instance),
       embedding: createEmbedding(instance),
       createKeyValueCache: createKeyValueCacheFactory(instance),

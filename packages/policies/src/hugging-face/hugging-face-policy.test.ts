@@ -1,3 +1,4 @@
+import { configureWasmKernels } from '@prefplay/backend-wasm-kernels';
 import { PrefplayError } from '@prefplay/core';
 import { assertClose, assertNoLeaks, useTestBackend } from '@prefplay/testing';
 import * as tf from '@tensorflow/tfjs-core';
@@ -144,6 +145,25 @@ describe.each([
     expect(score(snapshot)).toEqual(reference);
     snapshot.dispose();
     expect(tf.memory().numTensors).toBe(before - 2 * adapted.adapters.size - adapted.weights.size);
+  });
+});
+
+describe.each([
+  ['llama', llamaConfig],
+  ['gpt2', gpt2Config],
+] as const)('Hugging Face policy on the wasm kernels (%s)', (_, config) => {
+  it('scores and trains like plain tfjs ops: log-probs and every weight gradient', () => {
+    const policy = createHuggingFacePolicy({ config, seed: 9, initStd: 0.3 });
+    const variables = policy.trainableVariables() as tf.Variable[];
+    const run = () => ({ scored: score(policy), gradients: gradientsOf(policy, variables) });
+    const fused = run();
+    configureWasmKernels({ enabled: false });
+    const plain = run();
+    configureWasmKernels({});
+    assertClose(fused.scored.logps, plain.scored.logps, { atol: 1e-5 });
+    assertClose(fused.scored.tokens, plain.scored.tokens, { atol: 1e-5 });
+    for (const v of variables) assertClose(fused.gradients.get(v) ?? [], plain.gradients.get(v) ?? [], { atol: 1e-5 });
+    policy.dispose();
   });
 });
 

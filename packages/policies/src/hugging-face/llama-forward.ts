@@ -12,7 +12,7 @@ import type { LayerContext, LayerOutput, ModelFamily } from './model-forward.js'
  * grouped-query attention, rotary embeddings in the half-rotation layout, final RMSNorm.
  */
 export const llamaFamily: ModelFamily = {
-  maskFreeCausal: false,
+  maskFreeCausal: true,
   embed(_arch, weights, input) {
     return weights.embed(input.tokenIds);
   },
@@ -42,6 +42,8 @@ export const llamaFamily: ModelFamily = {
       numHeads: arch.numHeads,
       numKeyValueHeads: arch.numKeyValueHeads,
       mask: context.mask,
+      causal: context.causal,
+      keepKeyValues: context.keepKeyValues ?? true,
       past: context.past,
     });
     let out = tf.add(x, weights.linear(attention.output, `${p}.self_attn.o_proj`)) as tf.Tensor2D;

@@ -1,5 +1,6 @@
+import { getWasmKernels } from '@prefplay/backend-wasm-kernels';
 import * as tf from '@tensorflow/tfjs-core';
-import type { LayerKeyValues } from './causal-attention.js';
+import { causalMask, type LayerKeyValues } from './causal-attention.js';
 
 /**
  * Scaled dot-product attention with grouped-query heads (`numHeads` query heads sharing
@@ -12,6 +13,10 @@ import type { LayerKeyValues } from './causal-attention.js';
  * keys and values `[batch, numKeyValueHeads, pastLength, headDim]`; `present` is past and new
  * concatenated. The mask is additive and broadcastable to `[batch, 1, queryLength, keyLength]`.
  * Output: `[batch·queryLength, numHeads·headDim]`.
+ *
+ * With `causal` (query i sees keys ≤ i, nothing else masked), no `past` and `keepKeyValues: false`,
+ * the wasm backend runs the fused grouped causal-attention kernel of
+ * `@prefplay/backend-wasm-kernels` (no mask, no score tensors, keys and values never repeated).
  */
 export function groupedQueryAttention(options: {
   readonly queries: tf.Tensor2D;
@@ -22,9 +27,25 @@ export function groupedQueryAttention(options: {
   readonly numHeads: number;
   readonly numKeyValueHeads: number;
   readonly mask?: tf.Tensor4D | undefined;
+  /** The mask is exactly causal within this call's queries (no padding, no past). */
+  readonly causal?: boolean | undefined;
+  /** Return the keys and values (default true). */
+  readonly keepKeyValues?: boolean | undefined;
   readonly past?: LayerKeyValues | undefined;
-}): { output: tf.Tensor2D; present: LayerKeyValues } {
-  const { batch, queryLength: tq, numHeads, numKeyValueHeads: kvHeads, mask, past } = options;
+}): { output: tf.Tensor2D; present: LayerKeyValues | undefined } {
+  const { batch, queryLength: tq, numHeads, numKeyValueHeads: kvHeads, past } = options;
+  const keep = options.keepKeyValues ?? true;
+  const kernels = options.causal && !past && !keep ? getWasmKernels() : undefined;
+  if (kernels) {
+    const output = kernels.groupedCausalAttention(options.queries, options.keys, options.values, {
+      batch,
+      length: tq,
+      numHeads,
+      numKeyValueHeads: kvHeads,
+    });
+    return { output, present: undefined };
+  }
+  const mask = options.mask ?? (options.causal ? causalMask(tq) : undefined);
   const headDim = options.queries.shape[1] / numHeads;
   const group = numHeads / kvHeads;
   const split = (x: tf.Tensor2D) =>

@@ -1,6 +1,7 @@
 import { assertClose, assertNoLeaks, checkGradient, useTestBackend } from '@prefplay/testing';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { LayerKeyValues } from './causal-attention.js';
 import { embeddingColumns } from './embedding-columns.js';
 import { frozenDense } from './frozen-dense.js';
 import { groupedQueryAttention } from './grouped-query-attention.js';
@@ -135,7 +136,8 @@ describe('groupedQueryAttention', () => {
       }
     }
     assertClose(out.output, expected, { atol: 1e-5 });
-    expect(out.present.keys.shape).toEqual([batch, kvHeads, tq, headDim]);
+    const present = out.present as LayerKeyValues;
+    expect(present.keys.shape).toEqual([batch, kvHeads, tq, headDim]);
     // The last query with the first two positions as a cache gives the same row.
     const split = (t: tf.Tensor2D, w: number) =>
       tf.transpose(tf.reshape(t, [batch, tq, kvHeads, w / kvHeads]), [0, 2, 1, 3]) as tf.Tensor4D;
@@ -158,7 +160,7 @@ describe('groupedQueryAttention', () => {
       past,
     });
     assertClose(cached.output, [expected[2] as number[], expected[5] as number[]], { atol: 1e-5 });
-    tf.dispose([q, k, v, mask, out.output, out.present.keys, out.present.values]);
+    tf.dispose([q, k, v, mask, out.output, present.keys, present.values]);
   });
 });
 
