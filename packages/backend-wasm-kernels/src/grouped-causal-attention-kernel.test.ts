@@ -81,6 +81,25 @@ describe.each([2, 1, 4])('grouped causal attention, 4 query heads over %i key/va
 });
 
 describe('grouped causal attention', () => {
+  it.each([1, 2, 3])('handles length %i (the row-by-row path for at most 2 queries)', (length) => {
+    const [batch, heads, kv, hs] = [3, 6, 2, 5];
+    const q = randomTensor([batch * length, heads * hs], 7) as tf.Tensor2D;
+    const k = randomTensor([batch * length, kv * hs], 8) as tf.Tensor2D;
+    const v = randomTensor([batch * length, kv * hs], 9) as tf.Tensor2D;
+    const options = { batch, length, numHeads: heads, numKeyValueHeads: kv };
+    assertClose(kernels.groupedCausalAttention(q, k, v, options), reference(q, k, v, batch, length, heads, kv), {
+      atol: 1e-5,
+    });
+    const ours = tf.grads((a, b, c) =>
+      tf.sum(tf.square(kernels.groupedCausalAttention(a as tf.Tensor2D, b as tf.Tensor2D, c as tf.Tensor2D, options))),
+    )([q, k, v]);
+    const theirs = tf.grads((a, b, c) =>
+      tf.sum(tf.square(reference(a as tf.Tensor2D, b as tf.Tensor2D, c as tf.Tensor2D, batch, length, heads, kv))),
+    )([q, k, v]);
+    for (const [i, g] of ours.entries()) assertClose(g, theirs[i] as tf.Tensor, { atol: 1e-5 });
+    tf.dispose([q, k, v, ...ours, ...theirs]);
+  });
+
   it('rejects query heads that are not a multiple of the key/value heads, naming the shapes', () => {
     const q = tf.zeros([4, 12]) as tf.Tensor2D;
     const kv = tf.zeros([4, 8]) as tf.Tensor2D;
