@@ -19,8 +19,24 @@ export const gpt2SmallConfig = {
   tie_word_embeddings: true,
 };
 
+/** A Llama-shaped model of about the same size (125M parameters), with grouped-query attention. */
+export const llamaSmallConfig = {
+  model_type: 'llama',
+  vocab_size: 32000,
+  hidden_size: 768,
+  intermediate_size: 2048,
+  num_hidden_layers: 12,
+  num_attention_heads: 12,
+  num_key_value_heads: 4,
+  max_position_embeddings: 1024,
+  rms_norm_eps: 1e-5,
+  rope_theta: 10000,
+  tie_word_embeddings: false,
+};
+
 const { values } = parseArgs({
   options: {
+    family: { type: 'string', default: 'gpt2' },
     mode: { type: 'string', default: 'full' },
     steps: { type: 'string', default: '3' },
     seq: { type: 'string', default: '256' },
@@ -29,8 +45,9 @@ const { values } = parseArgs({
 await initBackend();
 const seq = Number(values.seq);
 const buildStart = performance.now();
+const config = values.family === 'llama' ? llamaSmallConfig : gpt2SmallConfig;
 const policy = createHuggingFacePolicy({
-  config: gpt2SmallConfig,
+  config,
   seed: 0,
   ...(values.mode === 'lora' ? { lora: { r: 8, alpha: 16 } } : {}),
 });
@@ -38,7 +55,7 @@ const buildMs = performance.now() - buildStart;
 let state = 12345;
 const token = () => {
   state = (Math.imul(state, 1103515245) + 12345) >>> 0;
-  return state % gpt2SmallConfig.vocab_size;
+  return state % config.vocab_size;
 };
 // One prompt token, then seq − 1 scored tokens: T = seq, batch 1 (the PyTorch script matches).
 const prompts = [[token()]];
