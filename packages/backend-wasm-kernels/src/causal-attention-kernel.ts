@@ -1,5 +1,6 @@
 import { PrefplayError } from '@prefplay/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { attentionBackward, attentionForward, type HeapMatrix } from './attention-call.js';
 import type { KernelInstance } from './kernel-instance.js';
 import { defineKernel, firstOutput, numberAttr, recordingGradients, runKernel } from './kernel-registry.js';
 
@@ -12,38 +13,24 @@ export const causalAttentionKernel = defineKernel('PrefplayCausalAttention', (in
   const length = numberAttr(attrs, 'length');
   const heads = numberAttr(attrs, 'heads');
   const width = (qkv.shape[1] as number) / 3;
-  const headSize = width / heads;
-  const e = instance.exports;
   const out = instance.output([batch * length, width]);
   const lse = instance.output([batch, heads, length]);
-  const scratch = instance.scratch(e.attention_forward_scratch_floats(length, length, headSize));
-  const q = instance.offset(qkv);
-  const rs = 3 * width;
-  e.attention_forward(
+  const column = fusedColumns(instance.offset(qkv), width, length);
+  attentionForward(instance, {
     batch,
     heads,
-    1,
-    length,
-    length,
-    headSize,
-    0,
-    q,
-    rs,
-    length * rs,
-    q + 4 * width,
-    rs,
-    length * rs,
-    q + 8 * width,
-    rs,
-    length * rs,
-    out.offset,
-    width,
-    length * width,
-    0,
-    1 / Math.sqrt(headSize),
-    lse.offset,
-    scratch,
-  );
+    group: 1,
+    queryLength: length,
+    keyLength: length,
+    headSize: width / heads,
+    past: 0,
+    q: column(0),
+    k: column(1),
+    v: column(2),
+    o: { offset: out.offset, rs: width, bs: length * width },
+    keyStart: 0,
+    lse: lse.offset,
+  });
   return [out.info, lse.info];
 });
 
@@ -56,43 +43,33 @@ export const causalAttentionBackwardKernel = defineKernel(
     const length = numberAttr(attrs, 'length');
     const heads = numberAttr(attrs, 'heads');
     const width = (qkv.shape[1] as number) / 3;
-    const headSize = width / heads;
-    const e = instance.exports;
     const grad = instance.output([batch * length, 3 * width]);
-    const scratch = instance.scratch(e.attention_backward_scratch_floats(length, headSize));
-    const q = instance.offset(qkv);
-    const rs = 3 * width;
-    e.attention_backward(
+    const column = fusedColumns(instance.offset(qkv), width, length);
+    const gradColumn = fusedColumns(grad.offset, width, length);
+    attentionBackward(instance, {
       batch,
       heads,
-      1,
+      group: 1,
       length,
-      headSize,
-      q,
-      rs,
-      length * rs,
-      q + 4 * width,
-      q + 8 * width,
-      rs,
-      length * rs,
-      instance.offset(inputs.output as tf.TensorInfo),
-      instance.offset(inputs.dy as tf.TensorInfo),
-      width,
-      length * width,
-      instance.offset(inputs.lse as tf.TensorInfo),
-      1 / Math.sqrt(headSize),
-      grad.offset,
-      rs,
-      length * rs,
-      grad.offset + 4 * width,
-      grad.offset + 8 * width,
-      rs,
-      length * rs,
-      scratch,
-    );
+      headSize: width / heads,
+      q: column(0),
+      k: column(1),
+      values: column(2).offset,
+      o: { offset: instance.offset(inputs.output as tf.TensorInfo), rs: width, bs: length * width },
+      dy: instance.offset(inputs.dy as tf.TensorInfo),
+      lse: instance.offset(inputs.lse as tf.TensorInfo),
+      dq: gradColumn(0),
+      dk: gradColumn(1),
+      dv: gradColumn(2).offset,
+    });
     return grad.info;
   },
 );
+
+/** Block `i` (queries 0, keys 1, values 2) of a fused `[batch·length, 3·width]` projection at `offset`. */
+export function fusedColumns(offset: number, width: number, length: number): (block: number) => HeapMatrix {
+  return (block) => ({ offset: offset + 4 * block * width, rs: 3 * width, bs: length * 3 * width });
+}
 
 export type CausalAttentionOptions = {
   readonly batch: number;

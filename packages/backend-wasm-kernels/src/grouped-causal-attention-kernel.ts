@@ -1,51 +1,45 @@
 import { PrefplayError } from '@prefplay/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { attentionBackward, attentionForward, type HeapMatrix } from './attention-call.js';
 import type { KernelInstance } from './kernel-instance.js';
 import { defineKernel, firstOutput, numberAttr, recordingGradients, runKernel } from './kernel-registry.js';
 
 const file = 'packages/backend-wasm-kernels/src/grouped-causal-attention-kernel.ts';
+
+/** Heap views of the queries (and output), keys and values of one grouped attention call, and its sizes. */
+function views(queries: tf.TensorInfo, attrs: tf.NamedAttrMap) {
+  const length = numberAttr(attrs, 'length');
+  const heads = numberAttr(attrs, 'heads');
+  const kvHeads = numberAttr(attrs, 'kvHeads');
+  const width = queries.shape[1] as number;
+  const headSize = width / heads;
+  const kvWidth = kvHeads * headSize;
+  const wide = (offset: number): HeapMatrix => ({ offset, rs: width, bs: length * width });
+  const narrow = (offset: number): HeapMatrix => ({ offset, rs: kvWidth, bs: length * kvWidth });
+  const call = { batch: numberAttr(attrs, 'batch'), heads, group: heads / kvHeads, headSize };
+  return { length, width, kvWidth, wide, narrow, call };
+}
 
 /** `[output, lse]` of causal grouped-query attention from separate queries, keys and values. */
 export const groupedCausalAttentionKernel = defineKernel(
   'PrefplayGroupedCausalAttention',
   (instance, inputs, attrs) => {
     const q = inputs.queries as tf.TensorInfo;
-    const batch = numberAttr(attrs, 'batch');
-    const length = numberAttr(attrs, 'length');
-    const heads = numberAttr(attrs, 'heads');
-    const kvHeads = numberAttr(attrs, 'kvHeads');
-    const width = q.shape[1] as number;
-    const headSize = width / heads;
-    const kvWidth = kvHeads * headSize;
-    const e = instance.exports;
-    const out = instance.output([batch * length, width]);
-    const lse = instance.output([batch, heads, length]);
-    const scratch = instance.scratch(e.attention_forward_scratch_floats(length, length, headSize));
-    e.attention_forward(
-      batch,
-      heads,
-      heads / kvHeads,
-      length,
-      length,
-      headSize,
-      0,
-      instance.offset(q),
-      width,
-      length * width,
-      instance.offset(inputs.keys as tf.TensorInfo),
-      kvWidth,
-      length * kvWidth,
-      instance.offset(inputs.values as tf.TensorInfo),
-      kvWidth,
-      length * kvWidth,
-      out.offset,
-      width,
-      length * width,
-      0,
-      1 / Math.sqrt(headSize),
-      lse.offset,
-      scratch,
-    );
+    const { length, width, wide, narrow, call } = views(q, attrs);
+    const out = instance.output([call.batch * length, width]);
+    const lse = instance.output([call.batch, call.heads, length]);
+    attentionForward(instance, {
+      ...call,
+      queryLength: length,
+      keyLength: length,
+      past: 0,
+      q: wide(instance.offset(q)),
+      k: narrow(instance.offset(inputs.keys as tf.TensorInfo)),
+      v: narrow(instance.offset(inputs.values as tf.TensorInfo)),
+      o: wide(out.offset),
+      keyStart: 0,
+      lse: lse.offset,
+    });
     return [out.info, lse.info];
   },
 );
@@ -55,46 +49,24 @@ export const groupedCausalAttentionBackwardKernel = defineKernel(
   'PrefplayGroupedCausalAttentionBackward',
   (instance, inputs, attrs) => {
     const q = inputs.queries as tf.TensorInfo;
-    const batch = numberAttr(attrs, 'batch');
-    const length = numberAttr(attrs, 'length');
-    const heads = numberAttr(attrs, 'heads');
-    const kvHeads = numberAttr(attrs, 'kvHeads');
-    const width = q.shape[1] as number;
-    const headSize = width / heads;
-    const kvWidth = kvHeads * headSize;
-    const e = instance.exports;
-    const dq = instance.output([batch * length, width]);
-    const dk = instance.output([batch * length, kvWidth]);
-    const dv = instance.output([batch * length, kvWidth]);
-    const scratch = instance.scratch(e.attention_backward_scratch_floats(length, headSize));
-    e.attention_backward(
-      batch,
-      heads,
-      heads / kvHeads,
+    const { length, width, kvWidth, wide, narrow, call } = views(q, attrs);
+    const rows = call.batch * length;
+    const dq = instance.output([rows, width]);
+    const dk = instance.output([rows, kvWidth]);
+    const dv = instance.output([rows, kvWidth]);
+    attentionBackward(instance, {
+      ...call,
       length,
-      headSize,
-      instance.offset(q),
-      width,
-      length * width,
-      instance.offset(inputs.keys as tf.TensorInfo),
-      instance.offset(inputs.values as tf.TensorInfo),
-      kvWidth,
-      length * kvWidth,
-      instance.offset(inputs.output as tf.TensorInfo),
-      instance.offset(inputs.dy as tf.TensorInfo),
-      width,
-      length * width,
-      instance.offset(inputs.lse as tf.TensorInfo),
-      1 / Math.sqrt(headSize),
-      dq.offset,
-      width,
-      length * width,
-      dk.offset,
-      dv.offset,
-      kvWidth,
-      length * kvWidth,
-      scratch,
-    );
+      q: wide(instance.offset(q)),
+      k: narrow(instance.offset(inputs.keys as tf.TensorInfo)),
+      values: instance.offset(inputs.values as tf.TensorInfo),
+      o: wide(instance.offset(inputs.output as tf.TensorInfo)),
+      dy: instance.offset(inputs.dy as tf.TensorInfo),
+      lse: instance.offset(inputs.lse as tf.TensorInfo),
+      dq: wide(dq.offset),
+      dk: narrow(dk.offset),
+      dv: dv.offset,
+    });
     return [dq.info, dk.info, dv.info];
   },
 );

@@ -1,6 +1,7 @@
 import { PrefplayError } from '@prefplay/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { checkAttentionShape } from './causal-attention-kernel.js';
+import { attentionForward, type HeapMatrix } from './attention-call.js';
+import { checkAttentionShape, fusedColumns } from './causal-attention-kernel.js';
 import type { KernelInstance } from './kernel-instance.js';
 import { defineKernel, numberAttr, runKernel } from './kernel-registry.js';
 
@@ -24,63 +25,48 @@ export const cachedAttentionKernel = defineKernel('PrefplayCachedAttention', (in
   const width = (qkv.shape[1] as number) / 3;
   const headSize = width / heads;
   const e = instance.exports;
-  const q = instance.offset(qkv);
-  const rs = 3 * width;
+  const column = fusedColumns(instance.offset(qkv), width, queryLength);
   const k = instance.offset(keys);
   const v = instance.offset(values);
-  e.copy_rows(
-    batch,
-    queryLength,
-    width,
-    q + 4 * width,
-    rs,
-    queryLength * rs,
-    k + 4 * past * width,
-    width,
-    capacity * width,
-  );
-  e.copy_rows(
-    batch,
-    queryLength,
-    width,
-    q + 8 * width,
-    rs,
-    queryLength * rs,
-    v + 4 * past * width,
-    width,
-    capacity * width,
-  );
+  // the new rows' keys and values, at positions past… of each batch row's cache
+  for (const [block, cache] of [
+    [1, k],
+    [2, v],
+  ] as const) {
+    const from = column(block);
+    e.copy_rows(
+      batch,
+      queryLength,
+      width,
+      from.offset,
+      from.rs,
+      from.bs,
+      cache + 4 * past * width,
+      width,
+      capacity * width,
+    );
+  }
   // written in place: tfjs-wasm must drop anything it cached for the two buffers
   instance.wrote(keys);
   instance.wrote(values);
   const total = past + queryLength;
   const out = instance.output([batch * queryLength, width]);
-  const scratch = instance.scratch(e.attention_forward_scratch_floats(queryLength, total, headSize));
-  e.attention_forward(
+  const cached = (offset: number): HeapMatrix => ({ offset, rs: width, bs: capacity * width });
+  attentionForward(instance, {
     batch,
     heads,
-    1,
+    group: 1,
     queryLength,
-    total,
+    keyLength: total,
     headSize,
     past,
-    q,
-    rs,
-    queryLength * rs,
-    k,
-    width,
-    capacity * width,
-    v,
-    width,
-    capacity * width,
-    out.offset,
-    width,
-    queryLength * width,
-    keyStart ? instance.offset(keyStart) : 0,
-    1 / Math.sqrt(headSize),
-    0,
-    scratch,
-  );
+    q: column(0),
+    k: cached(k),
+    v: cached(v),
+    o: { offset: out.offset, rs: width, bs: queryLength * width },
+    keyStart: keyStart ? instance.offset(keyStart) : 0,
+    lse: 0,
+  });
   return out.info;
 });
 
