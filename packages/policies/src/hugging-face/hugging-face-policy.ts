@@ -167,6 +167,25 @@ function initialAdapters(layout: ModelLayout, lora: ResolvedLora, trainable: boo
   return adapters;
 }
 
+/** The policy over freshly made base variables (it owns them), with new LoRA adapters when asked for. */
+function policyOnBase(
+  parsed: ReturnType<typeof parsePolicyOptions>,
+  variables: Map<string, tf.Variable>,
+): HuggingFacePolicy {
+  const { resolved, arch, layout, lora, eosTokenIds } = parsed;
+  const adapters = lora ? initialAdapters(layout, lora, resolved.trainable) : new Map<string, LoraAdapter>();
+  return buildPolicy({
+    arch,
+    layout,
+    resolved,
+    lora,
+    eosTokenIds,
+    base: { variables, users: 1 },
+    adapters,
+    trainable: resolved.trainable,
+  });
+}
+
 /**
  * Creates a Hugging Face architecture policy from a `config.json` object with random weights
  * (normal with `initStd`, norms 1, biases 0, drawn from `createRng(seed)`), or with `weights`:
@@ -176,7 +195,8 @@ export function createHuggingFacePolicy(
   options: HuggingFacePolicyOptions & { readonly weights?: ReadonlyMap<string, Float32Array> },
 ): HuggingFacePolicy {
   const { weights, ...rest } = options;
-  const { resolved, arch, layout, lora, eosTokenIds } = parsePolicyOptions(rest);
+  const parsed = parsePolicyOptions(rest);
+  const { resolved, layout, lora } = parsed;
   const baseTrainable = resolved.trainable && !lora;
   const rng = createRng(resolved.seed).fork('weights');
   const variables = new Map<string, tf.Variable>();
@@ -201,17 +221,7 @@ export function createHuggingFacePolicy(
     for (const v of variables.values()) v.dispose();
     throw error;
   }
-  const adapters = lora ? initialAdapters(layout, lora, resolved.trainable) : new Map<string, LoraAdapter>();
-  return buildPolicy({
-    arch,
-    layout,
-    resolved,
-    lora,
-    eosTokenIds,
-    base: { variables, users: 1 },
-    adapters,
-    trainable: resolved.trainable,
-  });
+  return policyOnBase(parsed, variables);
 }
 
 export function missingWeight(spec: WeightSpec, where: string): never {
@@ -234,7 +244,8 @@ export async function loadHuggingFacePolicy(
   },
 ): Promise<HuggingFacePolicy> {
   const { read, ...rest } = options;
-  const { resolved, arch, layout, lora, eosTokenIds } = parsePolicyOptions(rest);
+  const parsed = parsePolicyOptions(rest);
+  const { resolved, layout, lora } = parsed;
   const baseTrainable = resolved.trainable && !lora;
   const variables = new Map<string, tf.Variable>();
   try {
@@ -246,17 +257,7 @@ export async function loadHuggingFacePolicy(
     for (const v of variables.values()) v.dispose();
     throw error;
   }
-  const adapters = lora ? initialAdapters(layout, lora, resolved.trainable) : new Map<string, LoraAdapter>();
-  return buildPolicy({
-    arch,
-    layout,
-    resolved,
-    lora,
-    eosTokenIds,
-    base: { variables, users: 1 },
-    adapters,
-    trainable: resolved.trainable,
-  });
+  return policyOnBase(parsed, variables);
 }
 
 type PolicyParts = {
